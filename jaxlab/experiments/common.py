@@ -29,15 +29,22 @@ def atomic_write_json(path: str, payload: Any) -> None:
   os.replace(tmp, path)
 
 
+def _is_writer() -> bool:
+  """Only process 0 of a multi-process run writes results and figures."""
+  import jax
+  return jax.process_index() == 0
+
+
 def write_results(workdir: str, experiment: str, results: Mapping[str, float],
                   config: Any) -> dict[str, float]:
   """Writes ``workdir/results.json``: flat headline numbers plus the config."""
   os.makedirs(workdir, exist_ok=True)
   config_dict = config.to_dict() if hasattr(config, "to_dict") else dict(config)
   flat = {str(k): _jsonable(v) for k, v in results.items()}
-  atomic_write_json(os.path.join(workdir, RESULTS_FILE),
-                    {"experiment": experiment, "results": flat,
-                     "config": config_dict})
+  if _is_writer():
+      atomic_write_json(os.path.join(workdir, RESULTS_FILE),
+                      {"experiment": experiment, "results": flat,
+                       "config": config_dict})
   return flat
 
 
@@ -78,7 +85,9 @@ def save_figure(fig: Any, workdir: str, name: str) -> str:
   """Saves a matplotlib figure as ``workdir/name.png`` and closes it."""
   import matplotlib.pyplot as plt
   path = os.path.join(workdir, f"{name}.png")
-  fig.savefig(path, dpi=120, bbox_inches="tight")
+  if _is_writer():
+    os.makedirs(workdir, exist_ok=True)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
   plt.close(fig)
   return path
 
