@@ -231,11 +231,14 @@ class ObjectiveOut(NamedTuple):
 
 def invariance_loss(spec: Invariance, pred: jax.Array, y: jax.Array,
                     env_N: jax.Array, num_envs: int, step: jax.Array,
-                    dro_q_E: jax.Array | None = None) -> ObjectiveOut:
+                    dro_q_E: jax.Array | None = None,
+                    regularizer: jax.Array | float = 0.0) -> ObjectiveOut:
   """The training objective of `spec` and its scalar metrics.
 
   `dro_q_E` are GroupDRO's online weights (a trainable leaf updated by
   `exponentiated_ascent`); required for ``groupdro`` and ignored otherwise.
+  `regularizer` (e.g. an L2 term) is added to the risk and, as in the IRM
+  code, rescaled with it when the penalty weight exceeds 1.
   """
   _check_inputs(pred, y, env_N, spec.loss)
   if not isinstance(env_N, jax.core.Tracer):
@@ -243,6 +246,7 @@ def invariance_loss(spec: Invariance, pred: jax.Array, y: jax.Array,
   risk_mask, penalty_mask = (jnp.asarray(m) for m in spec.masks(num_envs))
   risks_E = env_risks(pred, y, env_N, num_envs, spec.loss)
   risk = masked_mean(risks_E, risk_mask)
+  base = risk + regularizer
   penalty = jnp.zeros((), risks_E.dtype)
   weight = jnp.zeros((), risks_E.dtype)
   if spec.method == "irm":
@@ -252,16 +256,16 @@ def invariance_loss(spec: Invariance, pred: jax.Array, y: jax.Array,
     penalty = vrex_penalty(risks_E, penalty_mask)
   if spec.method in ("irm", "vrex"):
     weight = annealed_weight(step, spec.penalty_weight, spec.anneal_step)
-    total = (risk + weight * penalty) / jnp.maximum(weight, 1.0)
+    total = (base + weight * penalty) / jnp.maximum(weight, 1.0)
   elif spec.method == "groupdro":
     if dro_q_E is None:
       raise ValueError("method 'groupdro' needs the online weights dro_q_E")
     chex.assert_shape(dro_q_E, (num_envs,))
     # Weights outside the risk environments are held at zero.
     q = dro_q_E * risk_mask
-    total = jnp.sum(q / jnp.maximum(jnp.sum(q), 1e-12) * risks_E)
+    total = jnp.sum(q / jnp.maximum(jnp.sum(q), 1e-12) * risks_E) + regularizer
   else:
-    total = risk
+    total = base
   aux = {"risk": risk, "penalty": penalty, "penalty_weight": weight}
   aux.update({f"risk/env{e}": risks_E[e] for e in range(num_envs)})
   return ObjectiveOut(total, aux)

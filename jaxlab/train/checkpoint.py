@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 from typing import Any
 
+import jax
 import orbax.checkpoint as ocp
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,7 @@ class Checkpointer:
     `abstract_state` (a pytree of `jax.ShapeDtypeStruct` with shardings) tells
     orbax where each array goes, so a restore lands already sharded.
     """
+    bad: list[int] = []
     for step in reversed(self.steps()):
       try:
         restored = self._manager.restore(step, args=ocp.args.Composite(
@@ -50,12 +53,26 @@ class Checkpointer:
         print(f"WARNING: checkpoint at step {step} is unreadable "
               f"({type(e).__name__}); falling back to the previous one",
               flush=True)
+        bad.append(step)
         continue
-      if int(restored.meta["step"]) != step:
-        log.warning("checkpoint %d has mismatched metadata; skipping", step)
-        continue
+      self._quarantine(bad)
       return restored.state, restored.meta
+    self._quarantine(bad)
     return None
+
+  def _quarantine(self, steps: list[int]) -> None:
+    """Moves unreadable steps aside (kept for inspection, never trusted again)
+    so that the resumed run can write those steps afresh."""
+    if not steps:
+      return
+    if jax.process_index() == 0:
+      aside = f"{self.directory}_unreadable"
+      os.makedirs(aside, exist_ok=True)
+      for step in steps:
+        target = os.path.join(aside, str(step))
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.move(os.path.join(self.directory, str(step)), target)
+    self._manager.reload()
 
   def wait(self) -> None:
     self._manager.wait_until_finished()

@@ -28,7 +28,7 @@ def make_train_step(loss_fn: LossFn) -> TrainStep:
     step_rng = jax.random.fold_in(rng, state.step)
     (loss, aux), grads = jax.value_and_grad(loss_fn, has_aux=True)(
         state.params, batch, step_rng)
-    metrics = {"loss": loss, "grad_norm": optax.global_norm(grads), **aux}
+    metrics = {"loss": loss, "grad_norm": optax.tree.norm(grads), **aux}
     return state.apply_gradients(grads), metrics
 
   return train_step
