@@ -54,3 +54,16 @@ def test_regret_under_the_kt_bound_on_iid_sources(alphabet, p):
 def test_bad_tokens_raise():
   with pytest.raises(ValueError, match=r"\[0, 2\)"):
     kt_log_loss(np.array([[0, 2]]), order=0, alphabet=2)
+
+
+def test_prior_counts_continue_the_training_sequence():
+  # Order-0 KT fitted on `train` and run on `test` = KT on train + test,
+  # scored on test's positions.
+  from jaxlab.universal.kt import context_counts
+  rng = np.random.default_rng(2)
+  train, test = rng.integers(0, 3, (1, 50)), rng.integers(0, 3, (1, 30))
+  joint = kt_log_loss(np.concatenate([train, test], 1), 0, 3)[:, 50:]
+  fitted = kt_log_loss(test, 0, 3, prior_counts_SxA=context_counts(train, 0, 3))
+  np.testing.assert_allclose(fitted, joint)
+  counts = context_counts(np.array([[0, 1, 1, 0, 1]]), 1, 2)
+  np.testing.assert_array_equal(counts, [[0, 2], [1, 1]])

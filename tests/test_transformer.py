@@ -49,15 +49,17 @@ def test_ragged_prefill_then_steps_match_full_forward(setup):
   np.testing.assert_array_equal(cache.lengths, LENGTHS)
   for b in range(B):
     np.testing.assert_allclose(logits[b, :LENGTHS[b]], full[b, :LENGTHS[b]], atol=1e-5)
-  # Continue each row with its own next tokens, one step at a time (jitted step).
+  # Continue each row with its own next tokens, one jitted step at a time; the
+  # reference is one full forward over the rows' whole (right-padded) sequences.
   step = jax.jit(lambda p, t, c: _decode(CFG, p, t, c))
   ext = jax.random.randint(jax.random.PRNGKey(2), (B, 4), 0, CFG.vocab_size)
-  rows = [np.concatenate([tokens[b, :LENGTHS[b]], ext[b]]) for b in range(B)]
+  whole = np.zeros((B, L + 4), np.int32)
+  for b in range(B):
+    whole[b, :LENGTHS[b] + 4] = np.concatenate([tokens[b, :LENGTHS[b]], ext[b]])
+  ref = tfm.Transformer(CFG).apply({"params": params}, jnp.asarray(whole))
   for i in range(4):
     logits, cache = step(params, ext[:, i:i + 1], cache)
-    for b in range(B):
-      ref = tfm.Transformer(CFG).apply({"params": params}, jnp.asarray(rows[b][None]))
-      np.testing.assert_allclose(logits[b, 0], ref[0, LENGTHS[b] + i], atol=1e-5)
+    np.testing.assert_allclose(logits[:, 0], ref[jnp.arange(B), LENGTHS + i], atol=1e-5)
 
 
 def test_token_by_token_in_scan_matches_full_forward(setup):
@@ -124,12 +126,12 @@ def test_greedy_generate_follows_argmax(setup):
   params, tokens, _ = setup
   out = tfm.generate_greedy(CFG, params, tokens, LENGTHS, 3)
   assert out.shape == (B, 3)
-  for b in range(B):
-    seq = np.asarray(tokens[b, :LENGTHS[b]])
-    for i in range(3):
-      logits = tfm.Transformer(CFG).apply({"params": params}, jnp.asarray(seq[None]))
-      assert int(out[b, i]) == int(jnp.argmax(logits[0, -1]))
-      seq = np.append(seq, out[b, i])
+  forward = jax.jit(tfm.Transformer(CFG).apply)
+  seq = jnp.zeros((B, L + 3), jnp.int32).at[:, :L].set(tokens)
+  for i in range(3):   # causal: right padding never changes earlier logits
+    logits = forward({"params": params}, seq)[jnp.arange(B), LENGTHS + i - 1]
+    np.testing.assert_array_equal(out[:, i], jnp.argmax(logits, axis=-1))
+    seq = seq.at[jnp.arange(B), LENGTHS + i].set(out[:, i])
 
 
 def test_bad_inputs_raise_clear_errors(setup):

@@ -5,7 +5,9 @@ parallelism, checkpoints, resume, metrics, figures) on a real data set.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
+from typing import Any, Callable
 
 import jax
 import ml_collections
@@ -23,9 +25,19 @@ PAPER = "foundation"
 DESCRIPTION = "small CNN on scikit-learn's bundled 8x8 digits: proves the sharded, resumable loop"
 
 
-def train_one_seed(config: ml_collections.ConfigDict, workdir: str, seed: int,
-                   progress: bool = True) -> TrainResult:
-  """Trains one seed into `workdir` (resuming if it holds checkpoints)."""
+@dataclasses.dataclass(frozen=True)
+class DigitsTask:
+  """Everything the loop needs for one seed of the digits experiment."""
+  init_params: Callable[[jax.Array], Any]
+  tx: optax.GradientTransformation
+  data: ArraySource
+  loss_fn: Callable
+  eval_fn: Callable[[Any], dict[str, jax.Array]]
+  loop: LoopConfig
+
+
+def build_task(config: ml_collections.ConfigDict, seed: int,
+               progress: bool = True) -> DigitsTask:
   train_set, test_set = digits_data.train_test_split(config.test_fraction,
                                                      config.split_seed)
   model = SmallCNN(CNNConfig(features=tuple(config.model.features),
@@ -49,12 +61,19 @@ def train_one_seed(config: ml_collections.ConfigDict, workdir: str, seed: int,
 
   loop = LoopConfig(seed=seed, progress=progress, description=f"digits seed {seed}",
                     **config.train.to_dict())
-  return train(
-      workdir,
+  return DigitsTask(
       init_params=lambda rng: model.init(rng, sample)["params"],
       tx=optax.adamw(config.learning_rate, weight_decay=config.weight_decay),
       data=ArraySource(train_set, loop.batch_size, seed=seed),
-      config=loop, loss_fn=loss_fn, eval_fn=eval_fn)
+      loss_fn=loss_fn, eval_fn=eval_fn, loop=loop)
+
+
+def train_one_seed(config: ml_collections.ConfigDict, workdir: str, seed: int,
+                   progress: bool = True) -> TrainResult:
+  """Trains one seed into `workdir` (resuming if it holds checkpoints)."""
+  task = build_task(config, seed, progress)
+  return train(workdir, init_params=task.init_params, tx=task.tx, data=task.data,
+               config=task.loop, loss_fn=task.loss_fn, eval_fn=task.eval_fn)
 
 
 def run(config: ml_collections.ConfigDict, workdir: str) -> dict[str, float]:

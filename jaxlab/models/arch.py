@@ -13,9 +13,8 @@ Nodes (all frozen dataclasses):
   (stax: ``Dense(W_std=0, b_std=std)``);
 - ``Activation(name)``: an elementwise nonlinearity;
 - ``Serial(layers)``: composition;
-- ``Product(branches)`` / ``Sum(branches)``: every branch reads the same input,
-  outputs are multiplied / added elementwise (stax: ``FanOut`` -> ``parallel``
-  -> ``FanInProd`` / ``FanInSum``).
+- ``Product(branches)``: every branch reads the same input, the outputs are
+  multiplied elementwise (stax: ``FanOut`` -> ``parallel`` -> ``FanInProd``).
 
 Parametrisation. With ``"ntk"`` a Dense layer computes
 ``w_std / sqrt(fan_in) * x @ W + b_std * b`` with ``W, b ~ N(0, 1)``; with
@@ -88,12 +87,7 @@ class Product:
   branches: tuple
 
 
-@dataclasses.dataclass(frozen=True)
-class Sum:
-  branches: tuple
-
-
-Layer = Union[Dense, Bias, Activation, Serial, Product, Sum]
+Layer = Union[Dense, Bias, Activation, Serial, Product]
 
 
 def check_gaussian_activations(layer: Layer) -> None:
@@ -120,10 +114,10 @@ def check_gaussian_activations(layer: Layer) -> None:
       for i, sub in enumerate(node.layers):
         gaussian = walk(sub, gaussian, f"{where}/{i}")
       return gaussian
-    if isinstance(node, (Product, Sum)):
-      outs = [walk(b, gaussian, f"{where}/{type(node).__name__}{i}")
-              for i, b in enumerate(node.branches)]
-      return isinstance(node, Sum) and all(outs)
+    if isinstance(node, Product):
+      for i, b in enumerate(node.branches):
+        walk(b, gaussian, f"{where}/branch{i}")
+      return False
     raise TypeError(f"not an architecture node: {node!r}")
   walk(layer, False, "root")
 
@@ -211,11 +205,9 @@ class SpecNet(nn.Module):
         for sub in node.layers:
           x = run(sub, x)
         return x
-      outs = [run(b, x) for b in node.branches]
-      combine = jnp.multiply if isinstance(node, Product) else jnp.add
-      y = outs[0]
-      for o in outs[1:]:
-        y = combine(y, o)
+      y = run(node.branches[0], x)
+      for branch in node.branches[1:]:
+        y = y * run(branch, x)
       return y
 
     return run(self.spec, x)

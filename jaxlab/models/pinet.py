@@ -14,8 +14,12 @@ the analytic kernel recursion (`jaxlab.ntk.analytic`).
 - product (degree N): (A_1^T z) * (A_2^T z) * ... * (A_N^T z).
 
 With ``activation="relu"`` every branch that reads z is activated
-(CCP: relu(U_n^T z); NCP: relu(A_n^T z); product: only the first factor, so
-N = 2 gives the relu(Az) * (Bz) of the kernel experiments). Without an
+(NCP: relu(A_n^T z); product: only the first factor, so N = 2 gives the
+relu(Az) * (Bz) of the kernel experiments; CCP: y_1 = relu(U_1^T z),
+y_n = relu(U_n^T z + b_n) * y_{n-1} with b_n ~ N(0, 1), because the skip
+form relu(U_n^T z) * y_{n-1} + y_{n-1} adds a non-Gaussian branch to a
+Gaussian one, which stax's ``FanInSum`` cannot take and whose kernel the
+nonzero mean of relu would change). Without an
 activation a degree-N Π-Net is a polynomial of degree N in z.
 """
 from __future__ import annotations
@@ -55,21 +59,20 @@ class PiNetConfig:
 
 def _z_branch(width: int, activation: str | None, bias_std: float = 0.0,
               bias_init: str = "normal") -> arch.Layer:
-  """act(W^T z) + bias: the branch of a product that reads the input."""
+  """act(W^T z + b): the branch of a product that reads the input."""
+  dense = arch.Dense(width, b_std=bias_std, bias_init=bias_init)
   if activation is None:
-    return arch.Dense(width, b_std=bias_std, bias_init=bias_init)
-  act = arch.Serial((arch.Dense(width), arch.Activation(activation)))
-  if not bias_std:
-    return act
-  return arch.Sum((act, arch.Bias(width, bias_std, bias_init)))
+    return dense
+  return arch.Serial((dense, arch.Activation(activation)))
 
 
 def architecture(config: PiNetConfig) -> arch.Layer:
   """The architecture tree of a Π-Net, readout included."""
   c = config
   if c.kind == "ccp":
+    skip_init = "ones" if c.activation is None else "normal"
     body = arch.Product((_z_branch(c.width, c.activation),) + tuple(
-        _z_branch(c.width, c.activation, 1.0, "ones") for _ in range(c.degree - 1)))
+        _z_branch(c.width, c.activation, 1.0, skip_init) for _ in range(c.degree - 1)))
   elif c.kind == "ncp":
     body = arch.Product((_z_branch(c.width, c.activation), arch.Bias(c.width, c.beta)))
     for _ in range(c.degree - 1):

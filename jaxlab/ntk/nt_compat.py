@@ -18,6 +18,7 @@ here, never by importing it, so a future fix lives in one place.
 """
 from __future__ import annotations
 
+import importlib
 import sys
 import types
 
@@ -38,7 +39,7 @@ def _install_shims() -> None:
       setattr(jax.core, name, getattr(_extend_core, name))
   if "jax.util" not in sys.modules:
     try:
-      import jax.util  # noqa: F401  (still present on older JAX)
+      importlib.import_module("jax.util")  # still present on older JAX
     except ImportError:
       util = types.ModuleType("jax.util")
       util.safe_map = _jax_util.safe_map

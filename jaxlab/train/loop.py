@@ -91,6 +91,46 @@ def _check_finite(step: int, metrics: dict[str, float]) -> None:
         f"is kept; lower the learning rate or check the data)")
 
 
+@dataclasses.dataclass
+class CompiledStep:
+  """A train state on its devices and the step jitted for it (what `train`
+  runs, and what benchmarks time)."""
+  mesh: jax.sharding.Mesh
+  state: TrainState
+  shardings: Any
+  step: Callable[[TrainState, Any, jax.Array], tuple[TrainState, dict]]
+  rng: jax.Array
+
+  def global_batch(self, data: DataSource, step: int, batch_size: int) -> Any:
+    """This process's rows of batch `step`, as global sharded arrays."""
+    return parallel.global_batch(self.mesh, data.batch(step, parallel.local_rows(batch_size)))
+
+
+def compile_step(*,
+                 init_params: Callable[[jax.Array], Params],
+                 tx: optax.GradientTransformation,
+                 config: LoopConfig,
+                 loss_fn: LossFn | None = None,
+                 train_step: TrainStep | None = None) -> CompiledStep:
+  """Builds the mesh, initialises the sharded state and jits the step once
+  with in/out shardings and the state donated."""
+  if (loss_fn is None) == (train_step is None):
+    raise ValueError("give exactly one of loss_fn or train_step")
+  step_fn = train_step or make_train_step(loss_fn)
+  mesh = parallel.make_mesh(config.num_devices)
+  parallel.check_batch_size(config.batch_size, mesh)
+  init_rng, step_rng = jax.random.split(jax.random.PRNGKey(config.seed))
+  state, shardings = create_train_state(init_params, tx, init_rng, mesh)
+  jitted = jax.jit(
+      step_fn,
+      in_shardings=(shardings, parallel.batch_sharding(mesh),
+                    parallel.replicated(mesh)),
+      out_shardings=(shardings, parallel.replicated(mesh)),
+      donate_argnums=(0,))
+  return CompiledStep(mesh=mesh, state=state, shardings=shardings, step=jitted,
+                      rng=jax.device_put(step_rng, parallel.replicated(mesh)))
+
+
 def train(workdir: str,
           *,
           init_params: Callable[[jax.Array], Params],
@@ -107,17 +147,10 @@ def train(workdir: str,
   `train_step(state, batch, rng) -> (state, metrics)` whose metrics include
   ``loss``. `eval_fn(params)` runs every `eval_every` steps and at the end.
   """
-  if (loss_fn is None) == (train_step is None):
-    raise ValueError("give exactly one of loss_fn or train_step")
-  step_fn = train_step or make_train_step(loss_fn)
+  compiled = compile_step(init_params=init_params, tx=tx, config=config,
+                          loss_fn=loss_fn, train_step=train_step)
   os.makedirs(workdir, exist_ok=True)
-
-  mesh = parallel.make_mesh(config.num_devices)
-  parallel.check_batch_size(config.batch_size, mesh)
-  rows = parallel.local_rows(config.batch_size)
-  init_rng, step_rng = jax.random.split(jax.random.PRNGKey(config.seed))
-  state, shardings = create_train_state(init_params, tx, init_rng, mesh)
-
+  state = compiled.state
   ckpt = (Checkpointer(os.path.join(workdir, "checkpoints"),
                        keep=config.keep_checkpoints)
           if config.checkpoint_every else None)
@@ -128,13 +161,6 @@ def train(workdir: str,
       state, meta = restored
       start = int(meta["step"])
 
-  jitted = jax.jit(
-      step_fn,
-      in_shardings=(shardings, parallel.batch_sharding(mesh),
-                    parallel.replicated(mesh)),
-      out_shardings=(shardings, parallel.replicated(mesh)),
-      donate_argnums=(0,))
-  step_rng = jax.device_put(step_rng, parallel.replicated(mesh))
   writer = MetricWriter(workdir, tensorboard=config.tensorboard)
   show = config.progress and jax.process_index() == 0
   bar = tqdm(total=config.num_steps, initial=start, desc=config.description,
@@ -163,8 +189,8 @@ def train(workdir: str,
 
   try:
     for step in range(start, config.num_steps):
-      batch = parallel.global_batch(mesh, data.batch(step, rows))
-      state, metrics = jitted(state, batch, step_rng)
+      batch = compiled.global_batch(data, step, config.batch_size)
+      state, metrics = compiled.step(state, batch, compiled.rng)
       flush()                      # reads step-1's metrics while step runs
       pending = (step + 1, metrics)
       bar.update(1)

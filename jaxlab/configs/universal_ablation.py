@@ -1,0 +1,57 @@
+"""universal_ablation: which Transformer component closes the gap to the
+Bayes predictor on in-context order-1 Markov chains (depth, heads, width,
+positional code, context length).
+
+    jaxlab run universal_ablation --workdir runs/universal_ablation
+    jaxlab run universal_ablation --workdir runs/universal_ablation_tiny --config=universal_ablation:tiny
+"""
+import ml_collections
+
+
+def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
+  c = ml_collections.ConfigDict()
+  c.order = 1
+  c.alphabet = 2
+  c.alpha = 0.5
+  c.seq_len = 64
+  c.num_test = 256
+  c.seeds = (0, 1)
+  c.kt_orders = (1,)          # the Bayes predictor (add-alpha of the true order)
+  c.ctw_depths = ()
+  c.model = ml_collections.ConfigDict({
+      "d_model": 32, "num_layers": 2, "num_heads": 1, "mlp_dim": 0,
+      "positional": "rope"})
+  # name -> changes to the base (model fields, or seq_len for the context).
+  c.variants = ml_collections.ConfigDict({
+      "base": {},
+      "1_layer": {"num_layers": 1},
+      "2_heads": {"num_heads": 2},
+      "width_16": {"d_model": 16},
+      "learned_pos": {"positional": "learned"},
+      "no_pos": {"positional": "none"},
+      "context_32": {"seq_len": 32},
+  })
+  c.learning_rate = 2e-3
+  c.warmup_steps = 50
+  c.weight_decay = 0.0
+  c.train = ml_collections.ConfigDict({
+      "num_steps": 800, "batch_size": 32, "num_devices": 0,
+      "log_every": 50, "eval_every": 200, "checkpoint_every": 400})
+  if arg in (None, "", "default"):
+    return c
+  if arg == "tiny":
+    c.seq_len = 16
+    c.num_test = 32
+    c.seeds = (0,)
+    c.model.d_model = 16
+    c.model.num_layers = 1
+    c.variants = ml_collections.ConfigDict({
+        "base": {}, "no_pos": {"positional": "none"}})
+    c.warmup_steps = 5
+    c.train.num_steps = 30
+    c.train.batch_size = 16
+    c.train.log_every = 10
+    c.train.eval_every = 0
+    c.train.checkpoint_every = 30
+    return c
+  raise ValueError(f"unknown universal_ablation config variant {arg!r}; known: default, tiny")

@@ -1,0 +1,183 @@
+"""What the four universal-prediction experiments share: the Transformer built
+from a config, its training through the shared loop, its per-position
+log-loss, the classical predictors on the same test sequences, and plots.
+
+Private (not an experiment): `universal_markov`, `universal_data`,
+`universal_ablation` and `universal_text` wire these pieces differently.
+Every log-loss here is ``loss_BxT`` in nats, where ``loss[:, t]`` is the cost
+of predicting ``tokens[:, t]`` from ``tokens[:, :t]``; a Transformer reading
+``tokens[:, :-1]`` cannot predict position 0, which gets ``log A`` like every
+other predictor's positions without context.
+"""
+from __future__ import annotations
+
+import math
+import os
+from typing import Any, Callable, Mapping, Sequence
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+import optax
+
+from jaxlab.data import markov
+from jaxlab.experiments import common
+from jaxlab.models.transformer import Transformer, TransformerConfig, init_params
+from jaxlab.objectives.lm import make_loss_fn
+from jaxlab.train.loop import LoopConfig, TrainResult, train
+from jaxlab.universal.ctw import ctw_log_loss
+from jaxlab.universal.kt import kt_log_loss
+
+
+def transformer_config(model: ml_collections.ConfigDict, vocab_size: int,
+                       seq_len: int) -> TransformerConfig:
+  """The frozen model dataclass from an experiment's ``config.model``."""
+  return TransformerConfig(
+      vocab_size=vocab_size, d_model=model.d_model, num_layers=model.num_layers,
+      num_heads=model.num_heads, mlp_dim=model.get("mlp_dim") or None,
+      positional=model.positional, max_len=seq_len)
+
+
+def optimizer(config: ml_collections.ConfigDict) -> optax.GradientTransformation:
+  """AdamW with linear warm-up and cosine decay over the run."""
+  schedule = optax.warmup_cosine_decay_schedule(
+      0.0, config.learning_rate, min(config.warmup_steps, config.train.num_steps),
+      config.train.num_steps, end_value=0.1 * config.learning_rate)
+  return optax.chain(optax.clip_by_global_norm(1.0),
+                     optax.adamw(schedule, weight_decay=config.weight_decay))
+
+
+def transformer_log_loss_fn(model_cfg: TransformerConfig
+                            ) -> Callable[[Any, jax.Array], jax.Array]:
+  """A jitted ``(params, tokens_BxT) -> loss_BxT`` (position 0: log vocab)."""
+  model = Transformer(model_cfg)
+
+  @jax.jit
+  def log_loss(params, tokens_BxT):
+    logits = model.apply({"params": params}, tokens_BxT[:, :-1])
+    nll = -jnp.take_along_axis(jax.nn.log_softmax(logits), tokens_BxT[:, 1:, None],
+                               axis=-1)[..., 0]
+    first = jnp.full((tokens_BxT.shape[0], 1), math.log(model_cfg.vocab_size))
+    return jnp.concatenate([first, nll], axis=1)
+
+  return log_loss
+
+
+def batched(fn: Callable[[Any, jax.Array], jax.Array], params: Any,
+            tokens_NxT: np.ndarray, chunk: int = 256) -> np.ndarray:
+  """`fn(params, tokens)` over row chunks (bounded memory, one compile)."""
+  n = len(tokens_NxT)
+  pad = (-n) % chunk if n > chunk else 0
+  padded = np.concatenate([tokens_NxT, tokens_NxT[:pad]]) if pad else tokens_NxT
+  size = min(chunk, n)
+  out = [np.asarray(fn(params, jnp.asarray(padded[i:i + size])))
+         for i in range(0, len(padded), size)]
+  return np.concatenate(out)[:n]
+
+
+def train_transformer(workdir: str, config: ml_collections.ConfigDict,
+                      model_cfg: TransformerConfig, data: Any, seed: int,
+                      eval_tokens: np.ndarray, skip: int, description: str
+                      ) -> tuple[TrainResult, np.ndarray]:
+  """Trains through the shared loop (resumable in `workdir`).
+
+  The eval metric ``loss`` is the test log-loss averaged over positions
+  ``t >= skip``. Returns the loop's result and the final ``loss_NxT`` on
+  `eval_tokens`.
+  """
+  log_loss = transformer_log_loss_fn(model_cfg)
+
+  def eval_fn(params):
+    return {"loss": float(batched(log_loss, params, eval_tokens)[:, skip:].mean())}
+
+  loop = LoopConfig(seed=seed, description=description, **config.train.to_dict())
+  result = train(
+      workdir, init_params=lambda rng: init_params(model_cfg, rng),
+      tx=optimizer(config), data=data, config=loop,
+      loss_fn=make_loss_fn(Transformer(model_cfg).apply), eval_fn=eval_fn)
+  return result, batched(log_loss, result.state.params, eval_tokens)
+
+
+def eval_curve(result: TrainResult) -> tuple[list[int], list[float]]:
+  """(steps, test log-loss) from the loop's eval rows."""
+  rows = [r for r in result.history if "eval/loss" in r]
+  return [int(r["step"]) for r in rows], [float(r["eval/loss"]) for r in rows]
+
+
+def in_context_sampler(order: int, alphabet: int, alpha: float, batch: int,
+                       length: int) -> Callable[[jax.Array], dict]:
+  """A jitted ``key -> {"tokens": [batch, length]}`` from fresh chains."""
+  @jax.jit
+  def sampler(key):
+    return {"tokens": markov.sample_in_context(key, batch, length, order,
+                                               alphabet, alpha)[0]}
+  return sampler
+
+
+def classical_log_losses(tokens_NxT: np.ndarray, alphabet: int,
+                         kt_orders: Sequence[int], ctw_depths: Sequence[int],
+                         alpha: float = 0.5) -> dict[str, np.ndarray]:
+  """``{name: loss_NxT}`` of KT (each order) and CTW (each depth), each row
+  predicted from its own past only (no training data)."""
+  out = {f"kt{k}": kt_log_loss(tokens_NxT, k, alphabet, alpha) for k in kt_orders}
+  for d in ctw_depths:
+    out[f"ctw{d}"] = np.asarray(ctw_log_loss(jnp.asarray(tokens_NxT), d, alphabet))
+  return out
+
+
+def per_seed_stats(per_seed: Sequence[Mapping[str, float]]) -> dict[str, float]:
+  """Mean and std over seeds of each key of the per-seed result dicts."""
+  return common.mean_std({k: [r[k] for r in per_seed] for k in per_seed[0]})
+
+
+def position_curves(per_seed: Sequence[Mapping[str, Sequence[float]]]
+                    ) -> dict[str, np.ndarray]:
+  """Per-position curves averaged over seeds: ``{name: [T]}``."""
+  return {k: np.mean([np.asarray(r[k]) for r in per_seed], axis=0) for k in per_seed[0]}
+
+
+def plot_positions(ax: Any, curves: Mapping[str, np.ndarray], skip: int,
+                   smooth: int = 1) -> None:
+  """Per-position log-loss curves (moving average of `smooth` positions)."""
+  for name, curve in curves.items():
+    y = np.convolve(curve[skip:], np.ones(smooth) / smooth, mode="valid")
+    ax.plot(np.arange(skip, skip + len(y)), y, lw=1.2, label=name)
+  ax.set(xlabel="position t in the sequence", ylabel="log-loss (nats)")
+  ax.legend(fontsize=7)
+
+
+def sub_workdir(workdir: str, name: str) -> str:
+  return os.path.join(workdir, "train", name)
+
+
+def in_context_subrun(config: ml_collections.ConfigDict, workdir: str, seed: int,
+                      name: str) -> dict[str, Any]:
+  """One seed of the in-context task: train, then score every predictor on
+  the same `num_test` held-out sequences (drawn from the seed, never trained on).
+
+  Returns ``loss/<predictor>`` (mean over positions ``t >= max(k, 1)``),
+  ``entropy_rate`` (mean exact rate of the test chains), per-position curves
+  ``positions/<predictor>`` and the learning curve ``curve_steps``/``curve_loss``.
+  """
+  order, alphabet, length = config.order, config.alphabet, config.seq_len
+  skip = max(order, 1)
+  test_key = jax.random.fold_in(jax.random.PRNGKey(seed), 1 << 30)
+  tokens, chains_NxSxA = markov.sample_in_context(
+      test_key, config.num_test, length, order, alphabet, config.alpha)
+  model_cfg = transformer_config(config.model, alphabet, length)
+  data = markov.StepSource(in_context_sampler(order, alphabet, config.alpha,
+                                              config.train.batch_size, length), seed)
+  result, transformer_loss = train_transformer(
+      sub_workdir(workdir, name), config, model_cfg, data, seed,
+      np.asarray(tokens), skip, description=name)
+  losses = {"transformer": transformer_loss,
+            **classical_log_losses(np.asarray(tokens), alphabet, config.kt_orders,
+                                   config.ctw_depths, config.alpha),
+            "oracle": np.asarray(markov.true_log_loss(tokens, chains_NxSxA))}
+  chains = chains_NxSxA.reshape((-1,) + (alphabet,) * (order + 1))
+  steps, curve = eval_curve(result)
+  return {**{f"loss/{k}": float(v[:, skip:].mean()) for k, v in losses.items()},
+          "entropy_rate": float(jax.vmap(markov.entropy_rate)(chains).mean()),
+          **{f"positions/{k}": v.mean(0).tolist() for k, v in losses.items()},
+          "curve_steps": steps, "curve_loss": curve}

@@ -1,0 +1,251 @@
+"""Tree search over continuations, and parallel sampling as its one-level case.
+
+A tree is a sequence of `Level`s. At level l every kept node of the level
+before (the prompt at level 1) gets `branching` children; all children of
+all problems continue `new_tokens` tokens in one batched `lax.scan`; then a
+signal scores every child from its path statistics and the best `keep` per
+problem survive to the next level. The leaves are the children of the last
+level (all kept). Parallel sampling with N samples of n tokens is
+``[Level(branching=N, new_tokens=n)]``.
+
+Children copy their parent's KV cache in one of two ways:
+
+- ``share_prefix=False``: one cache of ``P + sum(new_tokens)`` slots per
+  row, gathered (`KVCache.gather`) at each branching; memory is
+  ``rows x full length``.
+- ``share_prefix=True``: the kept nodes form a prefix cache (one row per
+  distinct prefix) and the children get small suffix caches of
+  ``new_tokens`` slots that attend to their parent's prefix row; after
+  pruning, each survivor's prefix and suffix are joined into the next
+  prefix. Persistent memory grows with the kept prefixes plus the new
+  tokens, not with branches x prefix length (the forward pass gathers the
+  prefix rows transiently, per layer).
+
+Both modes give the same tokens and statistics (tested).
+
+Budget accounting, per problem: ``generated_tokens`` counts every token any
+node generated (pruned nodes included, stop tokens included, padding after
+a stop excluded); a shared prefix is generated once, by its node, and
+counted once. ``forward_calls`` counts sequential model calls of the whole
+batch (1 prefill + ``sum(new_tokens)`` + one per verifier query);
+``row_forwards`` counts the token positions those calls computed, padding
+and finished rows included (the compute actually spent).
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+from typing import Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from flax import struct
+
+from jaxlab.models.transformer import KVCache, Transformer, init_cache
+from jaxlab.sampling import decode, signals, strategies
+
+
+@dataclasses.dataclass(frozen=True)
+class Level:
+  """One level of a tree: children per node, tokens each child generates,
+  and how many children per problem survive (None = all)."""
+  branching: int
+  new_tokens: int
+  keep: int | None = None
+
+  def __post_init__(self):
+    if self.branching < 1:
+      raise ValueError(f"branching factor must be >= 1, got {self.branching}")
+    if self.new_tokens < 1:
+      raise ValueError(f"new_tokens must be >= 1, got {self.new_tokens}")
+    if self.keep is not None and self.keep < 1:
+      raise ValueError(f"keep must be >= 1 (or None for all), got {self.keep}")
+
+
+def level_widths(levels: Sequence[Level]) -> list[tuple[int, int]]:
+  """(children, kept) per problem at each level."""
+  widths, nodes = [], 1
+  for level in levels:
+    children = nodes * level.branching
+    if level.keep is not None and level.keep > children:
+      raise ValueError(f"keep={level.keep} exceeds the {children} children of a level")
+    nodes = children if level.keep is None else level.keep
+    widths.append((children, nodes))
+  return widths
+
+
+def token_budget(levels: Sequence[Level]) -> int:
+  """Generated tokens per problem when no row stops early."""
+  return sum(children * level.new_tokens
+             for level, (children, _) in zip(levels, level_widths(levels)))
+
+
+class TreeResult(struct.PyTreeNode):
+  """Leaves (K per problem) with their full generated paths, and the budget."""
+  tokens_BxKxT: jax.Array
+  logprobs_BxKxT: jax.Array
+  entropies_BxKxT: jax.Array
+  mask_BxKxT: jax.Array
+  scores_BxK: jax.Array
+  generated_tokens_B: jax.Array
+  forward_calls: int = struct.field(pytree_node=False)
+  row_forwards: int = struct.field(pytree_node=False)
+  cache_bytes: int = struct.field(pytree_node=False)
+
+
+def _join(prefix: KVCache, prefix_rows_R: jax.Array, suffix: KVCache) -> KVCache:
+  """Row r: the filled slots of ``prefix[prefix_rows[r]]`` then those of
+  ``suffix[r]``, as one cache of ``prefix.max_len + suffix.max_len`` slots."""
+  parent = prefix.gather(prefix_rows_R)
+  s = prefix.max_len + suffix.max_len
+  slot_S = jnp.arange(s)
+  plen_Rx1 = parent.lengths[:, None]
+  from_prefix_RxS = slot_S[None] < plen_Rx1
+  p_idx = jnp.minimum(slot_S[None], prefix.max_len - 1) + 0 * plen_Rx1
+  s_idx = jnp.clip(slot_S[None] - plen_Rx1, 0, suffix.max_len - 1)
+
+  def pick(p_LxRxSxKxD, s_LxRxSxKxD):
+    take = lambda x, idx: jnp.take_along_axis(x, idx[None, :, :, None, None], axis=2)
+    return jnp.where(from_prefix_RxS[None, :, :, None, None],
+                     take(p_LxRxSxKxD, p_idx), take(s_LxRxSxKxD, s_idx))
+
+  return KVCache(k=pick(parent.k, suffix.k), v=pick(parent.v, suffix.v),
+                 lengths=parent.lengths + suffix.lengths)
+
+
+def _self_reward(model, params, verifier, cache, prefix, prefix_rows):
+  """log p(verify_token) after feeding the query (the cache is not kept)."""
+  query = jnp.asarray(verifier.query_tokens, jnp.int32)
+  tokens_RxQ = jnp.broadcast_to(query, (cache.batch, query.size))
+  logits, _ = model.apply({"params": params}, tokens_RxQ, cache, prefix=prefix,
+                          prefix_rows=prefix_rows, method=Transformer.decode)
+  return jax.nn.log_softmax(logits[:, -1], -1)[:, verifier.verify_token]
+
+
+def _cat(a, b):
+  return b if a is None else jnp.concatenate([a, b], -1)
+
+
+@functools.partial(jax.jit, static_argnames=(
+    "model", "levels", "strategy", "signal", "verifier", "stop_tokens", "pad_id",
+    "padding", "share_prefix"))
+def _tree(model, params, prompts_BxP, prompt_lengths_B, rng, *, levels, strategy,
+          signal, verifier, stop_tokens, pad_id, padding, share_prefix):
+  cfg = model.config
+  b, p = prompts_BxP.shape
+  q = len(verifier.query_tokens) if verifier else 0
+  total = sum(level.new_tokens for level in levels)
+  cache = init_cache(cfg, b, p + (0 if share_prefix else total + q))
+  logits, cache = decode.prefill(model, params, prompts_BxP, prompt_lengths_B,
+                                 cache, padding)
+  done = jnp.zeros((b,), bool)
+  prefix, nodes = cache, 1             # share_prefix: the kept nodes' caches
+  paths = None                         # (tokens, logprobs, entropies, mask) of the nodes
+  generated_B = jnp.zeros((b,), jnp.int32)
+  for i, (level, (children, kept)) in enumerate(zip(levels, level_widths(levels))):
+    parent_R = jnp.repeat(jnp.arange(b * nodes), level.branching)
+    rows = b * children
+    logits, done = logits[parent_R], done[parent_R]
+    if share_prefix:
+      prefix_rows = parent_R
+      cache = init_cache(cfg, rows, level.new_tokens + q)
+    else:
+      prefix = prefix_rows = None
+      cache = cache.gather(parent_R)
+    gen = decode.decode_tokens(
+        model, params, cache, logits, done, strategy, level.new_tokens,
+        jax.random.fold_in(rng, i), None, stop_tokens, pad_id, prefix, prefix_rows)
+    new = (gen.tokens_BxN, gen.logprobs_BxN, gen.entropies_BxN, gen.mask_BxN)
+    paths = new if paths is None else tuple(
+        _cat(old[parent_R], n) for old, n in zip(paths, new))
+    generated_B += gen.mask_BxN.reshape(b, -1).sum(-1)
+    stats = signals.PathStats(
+        logprobs_RxT=paths[1], entropies_RxT=paths[2], mask_RxT=paths[3],
+        self_reward_R=None if verifier is None else _self_reward(
+            model, params, verifier, gen.cache, prefix, prefix_rows))
+    score_BxC = signal(stats).reshape(b, children)
+    keep_BxK = jax.lax.top_k(score_BxC, kept)[1]          # all when kept == children
+    keep_R = (keep_BxK + children * jnp.arange(b)[:, None]).reshape(-1)
+    paths = tuple(x[keep_R] for x in paths)
+    logits, done, scores_BxK = gen.next_logits_BxV[keep_R], gen.done_B[keep_R], \
+        jnp.take_along_axis(score_BxC, keep_BxK, 1)
+    cache = gen.cache.gather(keep_R)
+    if share_prefix and i + 1 < len(levels):
+      prefix = _join(prefix, prefix_rows[keep_R], cache)
+    nodes = kept
+  shape = (b, nodes, -1)
+  tokens, logprobs, entropies, mask = (x.reshape(shape) for x in paths)
+  return tokens, logprobs, entropies, mask, scores_BxK, generated_B
+
+
+def _static_costs(model, levels, b, p, q, share_prefix):
+  """(forward_calls, row_forwards, peak persistent cache bytes) of a tree."""
+  cfg = model.config
+  slot_bytes = (2 * cfg.num_layers * cfg.num_kv_heads * cfg.head_dim
+                * jnp.dtype(cfg.dtype).itemsize)
+  total = sum(level.new_tokens for level in levels)
+  widths = level_widths(levels)
+  calls = 1 + total + (q > 0) * len(levels)
+  row_forwards = b * p + sum(b * c * (level.new_tokens + q)
+                             for level, (c, _) in zip(levels, widths))
+  peak, nodes, prefix_len = 0, 1, p
+  for level, (children, kept) in zip(levels, widths):
+    if share_prefix:
+      slots = nodes * prefix_len + children * (level.new_tokens + q)
+      prefix_len += level.new_tokens + q
+    else:
+      slots = children * (p + total + q)
+    peak = max(peak, b * slots * slot_bytes)
+    nodes = kept
+  return calls, row_forwards, peak
+
+
+def tree_search(model: Transformer, params, prompts_BxP, prompt_lengths_B,
+                levels: Sequence[Level], strategy: strategies.Strategy,
+                rng: jax.Array, *, signal: signals.Signal = signals.mean_logprob,
+                verifier: signals.Verifier | None = None,
+                stop_tokens: Sequence[int] = (), pad_id: int = 0,
+                padding: str = "right", share_prefix: bool = True) -> TreeResult:
+  """Grows a tree of continuations of each prompt; returns its leaves.
+
+  Level l draws with ``fold_in(rng, l)``. `signal` scores every node (and
+  the leaves, e.g. for best-of-N); `verifier` adds the self-reward to the
+  statistics (one extra forward call per level). See the module docstring
+  for the budget accounting and the two cache layouts.
+  """
+  levels = tuple(levels)
+  if not levels:
+    raise ValueError("a tree needs at least one Level")
+  level_widths(levels)
+  prompts_BxP = jnp.asarray(prompts_BxP, jnp.int32)
+  prompt_lengths_B = jnp.asarray(prompt_lengths_B, jnp.int32)
+  b, p = prompts_BxP.shape
+  q = len(verifier.query_tokens) if verifier else 0
+  total = sum(level.new_tokens for level in levels)
+  if model.config.positional == "learned":
+    cache_len = model.config.max_len
+  else:
+    cache_len = max(model.config.max_len, p + total + q)
+  decode.check_prompts(prompts_BxP, prompt_lengths_B, cache_len, total + q, padding)
+  tokens, logprobs, entropies, mask, scores, generated = _tree(
+      model, params, prompts_BxP, prompt_lengths_B, rng, levels=levels,
+      strategy=strategy, signal=signal, verifier=verifier,
+      stop_tokens=tuple(int(s) for s in stop_tokens), pad_id=pad_id,
+      padding=padding, share_prefix=share_prefix)
+  calls, row_forwards, cache_bytes = _static_costs(model, levels, b, p, q, share_prefix)
+  return TreeResult(tokens_BxKxT=tokens, logprobs_BxKxT=logprobs,
+                    entropies_BxKxT=entropies, mask_BxKxT=mask, scores_BxK=scores,
+                    generated_tokens_B=generated, forward_calls=calls,
+                    row_forwards=row_forwards, cache_bytes=cache_bytes)
+
+
+def parallel_sample(model: Transformer, params, prompts_BxP, prompt_lengths_B,
+                    num_samples: int, new_tokens: int,
+                    strategy: strategies.Strategy, rng: jax.Array,
+                    **kwargs) -> TreeResult:
+  """N independent samples per prompt: the one-level tree (best-of-N,
+  majority vote and pass@k read its leaves)."""
+  return tree_search(model, params, prompts_BxP, prompt_lengths_B,
+                     [Level(branching=num_samples, new_tokens=new_tokens)],
+                     strategy, rng, **kwargs)
