@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 
 import chex
 import jax
@@ -149,5 +150,9 @@ def stax_kernels(spec: arch.Layer, z1_NxD: jax.Array, z2_MxD: jax.Array | None =
   _, _, kernel_fn = stax_layers(spec)
   scale = math.sqrt(z1_NxD.shape[-1])
   x2 = None if z2_MxD is None else z2_MxD * scale
-  k = kernel_fn(z1_NxD * scale, x2, ("nngp", "ntk"))
+  with warnings.catch_warnings():
+    # stax cannot verify that FanIn branches are independent; every branch of
+    # our trees starts with its own Dense/Bias layer, which is what it asks.
+    warnings.filterwarnings("ignore", message="`FanIn` layers assume independent")
+    k = kernel_fn(z1_NxD * scale, x2, ("nngp", "ntk"))
   return k.nngp, k.ntk
