@@ -43,7 +43,7 @@ def test_slip_rates_make_approaches_differ():
 def test_training_set_mixes_traces_and_verification():
   rng = np.random.default_rng(2)
   data = pa.training_set(rng, 2000, V, np.eye(3), pa.default_error_rates(), 0.3)
-  tokens, mask = data["tokens"], data["loss_mask"]
+  tokens, mask = data["tokens"], data["mask"]
   assert tokens.shape == (2000, V.prompt_len + V.trace_len)
   approach, _ = pa.parse(tokens[:, V.prompt_len:], V)
   np.testing.assert_array_equal(approach, tokens[:, 1] - V.family(0))  # eye: z = f

@@ -166,7 +166,7 @@ def teacher_traces(rng: np.random.Generator, problems: dict[str, np.ndarray],
 def training_set(rng: np.random.Generator, num: int, vocab: Vocab,
                  approach_probs_FxZ: np.ndarray, error_rates: np.ndarray,
                  verify_fraction: float = 0.25) -> dict[str, np.ndarray]:
-  """Language-model examples ``{"tokens": [N, T], "loss_mask": [N, T]}``.
+  """Language-model examples ``{"tokens": [N, T], "mask": [N, T]}``.
 
   The approach of each trace is drawn from ``approach_probs_FxZ[family]``;
   a `verify_fraction` of the examples are verification examples (prefix,
@@ -195,7 +195,7 @@ def training_set(rng: np.random.Generator, num: int, vocab: Vocab,
   loss_mask = np.zeros(tokens.shape, np.float32)
   loss_mask[:, vocab.prompt_len:] = 1.0
   loss_mask[tokens == vocab.pad] = 0.0
-  return {"tokens": tokens, "loss_mask": loss_mask}
+  return {"tokens": tokens, "mask": loss_mask}
 
 
 def parse(generated_NxT: np.ndarray, vocab: Vocab
