@@ -98,3 +98,17 @@ def test_selection_rules():
 def test_bad_settings_raise(make, match):
   with pytest.raises(ValueError, match=match):
     make()
+
+
+def test_level_history_follows_each_leaf(trees):
+  r = trees[True]
+  assert r.level_scores_BxKxL.shape == r.level_self_rewards_BxKxL.shape == (2, 4, 2)
+  np.testing.assert_allclose(r.level_scores_BxKxL[..., -1], r.scores_BxK)
+  # The level-1 score is the signal of the leaf's first two tokens.
+  prefix = signals.PathStats(r.logprobs_BxKxT[..., :2], r.entropies_BxKxT[..., :2],
+                             r.mask_BxKxT[..., :2], r.level_self_rewards_BxKxL[..., 0])
+  np.testing.assert_allclose(r.level_scores_BxKxL[..., 0],
+                             signals.by_name("ent+sr")(prefix), atol=1e-5)
+  # Pairs of leaves share a kept level-1 parent.
+  np.testing.assert_array_equal(
+      np.sort(np.asarray(r.tokens_BxKxT[:, :, :2]).reshape(2, 4, 2), 1)[:, ::2].shape, (2, 2, 2))

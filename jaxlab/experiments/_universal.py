@@ -11,6 +11,7 @@ other predictor's positions without context.
 """
 from __future__ import annotations
 
+import functools
 import math
 import os
 from typing import Any, Callable, Mapping, Sequence
@@ -162,22 +163,33 @@ def in_context_subrun(config: ml_collections.ConfigDict, workdir: str, seed: int
   """
   order, alphabet, length = config.order, config.alphabet, config.seq_len
   skip = max(order, 1)
-  test_key = jax.random.fold_in(jax.random.PRNGKey(seed), 1 << 30)
-  tokens, chains_NxSxA = markov.sample_in_context(
-      test_key, config.num_test, length, order, alphabet, config.alpha)
+  tokens, oracle, rates = _in_context_test_set(
+      jax.random.fold_in(jax.random.PRNGKey(seed), 1 << 30), config.num_test,
+      length, order, alphabet, config.alpha)
+  tokens = np.asarray(tokens)
   model_cfg = transformer_config(config.model, alphabet, length)
   data = markov.StepSource(in_context_sampler(order, alphabet, config.alpha,
                                               config.train.batch_size, length), seed)
   result, transformer_loss = train_transformer(
-      sub_workdir(workdir, name), config, model_cfg, data, seed,
-      np.asarray(tokens), skip, description=name)
+      sub_workdir(workdir, name), config, model_cfg, data, seed, tokens, skip,
+      description=name)
   losses = {"transformer": transformer_loss,
-            **classical_log_losses(np.asarray(tokens), alphabet, config.kt_orders,
+            **classical_log_losses(tokens, alphabet, config.kt_orders,
                                    config.ctw_depths, config.alpha),
-            "oracle": np.asarray(markov.true_log_loss(tokens, chains_NxSxA))}
-  chains = chains_NxSxA.reshape((-1,) + (alphabet,) * (order + 1))
+            "oracle": np.asarray(oracle)}
   steps, curve = eval_curve(result)
   return {**{f"loss/{k}": float(v[:, skip:].mean()) for k, v in losses.items()},
-          "entropy_rate": float(jax.vmap(markov.entropy_rate)(chains).mean()),
+          "entropy_rate": float(rates.mean()),
           **{f"positions/{k}": v.mean(0).tolist() for k, v in losses.items()},
           "curve_steps": steps, "curve_loss": curve}
+
+
+@functools.partial(jax.jit, static_argnums=(1, 2, 3, 4, 5))
+def _in_context_test_set(key, num, length, order, alphabet, alpha):
+  """Held-out in-context sequences, their true-source loss and each chain's
+  exact entropy rate, in one compiled call."""
+  tokens, chains_NxSxA = markov.sample_in_context(key, num, length, order,
+                                                  alphabet, alpha)
+  chains = chains_NxSxA.reshape((-1,) + (alphabet,) * (order + 1))
+  return (tokens, markov.true_log_loss(tokens, chains_NxSxA),
+          jax.vmap(markov.entropy_rate)(chains))

@@ -107,6 +107,7 @@ def plot_curves(runs: list[TrainResult], workdir: str) -> None:
   ax_loss.set(xlabel="step", ylabel="train loss", yscale="log", title="training loss")
   ax_acc.set(xlabel="step", ylabel="test accuracy", title="test accuracy")
   ax_acc.legend()
+  fig.tight_layout()
   common.save_figure(fig, workdir, "digits_curves")
 
 

@@ -95,3 +95,26 @@ def empirical_ntk(apply_fn: ApplyFn, params, x1_NxD, x2_MxD=None, *,
       if symmetric and j != i:
         gram[j:j + b2, i:i + b1] = tile.T
   return gram[:n, :m]
+
+
+def ntk_max_eigenvalue(apply_fn: ApplyFn, params, x_NxD, *, num_iters: int = 50,
+                       seed: int = 0) -> float:
+  """Largest eigenvalue of Theta / n on x, by power iteration with
+  NTK-vector products (no Gram matrix): what sets the largest stable
+  gradient-descent step, 2 / lambda_max, for the loss mean((f - y)^2) / 2."""
+  x = jnp.asarray(x_NxD)
+  n = x.shape[0]
+  out, vjp = jax.vjp(lambda p: apply_fn(p, x), params)
+
+  @jax.jit
+  def iterate(v):
+    def step(v, _):
+      (direction,) = vjp(v)
+      _, w = jax.jvp(lambda p: apply_fn(p, x), (params,), (direction,))
+      w = w / n
+      return w / jnp.linalg.norm(w), jnp.vdot(v, w)
+    return jax.lax.scan(step, v, None, length=num_iters)
+
+  v = jax.random.normal(jax.random.PRNGKey(seed), out.shape, out.dtype)
+  _, rayleigh = iterate(v / jnp.linalg.norm(v))
+  return float(rayleigh[-1])

@@ -82,12 +82,17 @@ def token_budget(levels: Sequence[Level]) -> int:
 
 
 class TreeResult(struct.PyTreeNode):
-  """Leaves (K per problem) with their full generated paths, and the budget."""
+  """Leaves (K per problem, best score first) with their full generated
+  paths, the scores of each leaf's ancestor at every level (L levels; the
+  last is the leaf's own), its self-rewards when a verifier was given, and
+  the budget."""
   tokens_BxKxT: jax.Array
   logprobs_BxKxT: jax.Array
   entropies_BxKxT: jax.Array
   mask_BxKxT: jax.Array
   scores_BxK: jax.Array
+  level_scores_BxKxL: jax.Array
+  level_self_rewards_BxKxL: jax.Array | None
   generated_tokens_B: jax.Array
   forward_calls: int = struct.field(pytree_node=False)
   row_forwards: int = struct.field(pytree_node=False)
@@ -123,8 +128,11 @@ def _self_reward(model, params, verifier, cache, prefix, prefix_rows):
   return jax.nn.log_softmax(logits[:, -1], -1)[:, verifier.verify_token]
 
 
-def _cat(a, b):
-  return b if a is None else jnp.concatenate([a, b], -1)
+def _extend(old, parent_R, new):
+  """Each child's history: its parent's (rows `parent_R`) then its own."""
+  if old is None:
+    return new
+  return tuple(jnp.concatenate([o[parent_R], n], -1) for o, n in zip(old, new))
 
 
 @functools.partial(jax.jit, static_argnames=(
@@ -141,7 +149,7 @@ def _tree(model, params, prompts_BxP, prompt_lengths_B, rng, *, levels, strategy
                                  cache, padding)
   done = jnp.zeros((b,), bool)
   prefix, nodes = cache, 1             # share_prefix: the kept nodes' caches
-  paths = None                         # (tokens, logprobs, entropies, mask) of the nodes
+  paths = history = None   # per node: (tokens, logprobs, entropies, mask), (scores, SRs)
   generated_B = jnp.zeros((b,), jnp.int32)
   for i, (level, (children, kept)) in enumerate(zip(levels, level_widths(levels))):
     parent_R = jnp.repeat(jnp.arange(b * nodes), level.branching)
@@ -156,27 +164,24 @@ def _tree(model, params, prompts_BxP, prompt_lengths_B, rng, *, levels, strategy
     gen = decode.decode_tokens(
         model, params, cache, logits, done, strategy, level.new_tokens,
         jax.random.fold_in(rng, i), None, stop_tokens, pad_id, prefix, prefix_rows)
-    new = (gen.tokens_BxN, gen.logprobs_BxN, gen.entropies_BxN, gen.mask_BxN)
-    paths = new if paths is None else tuple(
-        _cat(old[parent_R], n) for old, n in zip(paths, new))
     generated_B += gen.mask_BxN.reshape(b, -1).sum(-1)
-    stats = signals.PathStats(
+    paths = _extend(paths, parent_R, (gen.tokens_BxN, gen.logprobs_BxN,
+                                      gen.entropies_BxN, gen.mask_BxN))
+    sr_R = (jnp.zeros((rows,)) if verifier is None else
+            _self_reward(model, params, verifier, gen.cache, prefix, prefix_rows))
+    score_R = signal(signals.PathStats(
         logprobs_RxT=paths[1], entropies_RxT=paths[2], mask_RxT=paths[3],
-        self_reward_R=None if verifier is None else _self_reward(
-            model, params, verifier, gen.cache, prefix, prefix_rows))
-    score_BxC = signal(stats).reshape(b, children)
-    keep_BxK = jax.lax.top_k(score_BxC, kept)[1]          # all when kept == children
+        self_reward_R=None if verifier is None else sr_R))
+    history = _extend(history, parent_R, (score_R[:, None], sr_R[:, None]))
+    keep_BxK = jax.lax.top_k(score_R.reshape(b, children), kept)[1]          # all when kept == children
     keep_R = (keep_BxK + children * jnp.arange(b)[:, None]).reshape(-1)
-    paths = tuple(x[keep_R] for x in paths)
-    logits, done, scores_BxK = gen.next_logits_BxV[keep_R], gen.done_B[keep_R], \
-        jnp.take_along_axis(score_BxC, keep_BxK, 1)
+    paths, history = (tuple(x[keep_R] for x in xs) for xs in (paths, history))
+    logits, done = gen.next_logits_BxV[keep_R], gen.done_B[keep_R]
     cache = gen.cache.gather(keep_R)
     if share_prefix and i + 1 < len(levels):
       prefix = _join(prefix, prefix_rows[keep_R], cache)
     nodes = kept
-  shape = (b, nodes, -1)
-  tokens, logprobs, entropies, mask = (x.reshape(shape) for x in paths)
-  return tokens, logprobs, entropies, mask, scores_BxK, generated_B
+  return tuple(x.reshape(b, nodes, -1) for x in paths + history) + (generated_B,)
 
 
 def _static_costs(model, levels, b, p, q, share_prefix):
@@ -228,14 +233,16 @@ def tree_search(model: Transformer, params, prompts_BxP, prompt_lengths_B,
   else:
     cache_len = max(model.config.max_len, p + total + q)
   decode.check_prompts(prompts_BxP, prompt_lengths_B, cache_len, total + q, padding)
-  tokens, logprobs, entropies, mask, scores, generated = _tree(
+  tokens, logprobs, entropies, mask, level_scores, level_srs, generated = _tree(
       model, params, prompts_BxP, prompt_lengths_B, rng, levels=levels,
       strategy=strategy, signal=signal, verifier=verifier,
       stop_tokens=tuple(int(s) for s in stop_tokens), pad_id=pad_id,
       padding=padding, share_prefix=share_prefix)
   calls, row_forwards, cache_bytes = _static_costs(model, levels, b, p, q, share_prefix)
   return TreeResult(tokens_BxKxT=tokens, logprobs_BxKxT=logprobs,
-                    entropies_BxKxT=entropies, mask_BxKxT=mask, scores_BxK=scores,
+                    entropies_BxKxT=entropies, mask_BxKxT=mask, scores_BxK=level_scores[..., -1],
+                    level_scores_BxKxL=level_scores,
+                    level_self_rewards_BxKxL=level_srs if verifier else None,
                     generated_tokens_B=generated, forward_calls=calls,
                     row_forwards=row_forwards, cache_bytes=cache_bytes)
 
