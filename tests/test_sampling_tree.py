@@ -109,6 +109,7 @@ def test_level_history_follows_each_leaf(trees):
                              r.mask_BxKxT[..., :2], r.level_self_rewards_BxKxL[..., 0])
   np.testing.assert_allclose(r.level_scores_BxKxL[..., 0],
                              signals.by_name("ent+sr")(prefix), atol=1e-5)
-  # Pairs of leaves share a kept level-1 parent.
-  np.testing.assert_array_equal(
-      np.sort(np.asarray(r.tokens_BxKxT[:, :, :2]).reshape(2, 4, 2), 1)[:, ::2].shape, (2, 2, 2))
+  # The 4 leaves are 2 kept level-1 parents x 2 children: ancestors come in pairs.
+  parents = np.sort(np.asarray(r.level_self_rewards_BxKxL[..., 0]), 1)
+  np.testing.assert_array_equal(parents[:, 0::2], parents[:, 1::2])
+  assert (parents[:, 1] != parents[:, 2]).all()
