@@ -50,3 +50,25 @@ def test_tfds_source_on_mock_mnist():
     assert batch["label"].dtype == np.int32
     epoch = np.concatenate([src.batch(s, slice(None))["label"] for s in range(3)])
     assert len(epoch) == 24
+
+
+def test_tfds_batches_train_sharded_over_four_devices(tmp_path):
+  import jax
+  import optax
+  from jaxlab.models.cnn import CNNConfig, SmallCNN
+  from jaxlab.objectives.classification import cross_entropy
+  from jaxlab.train.loop import LoopConfig, compile_step, train
+
+  model = SmallCNN(CNNConfig(features=(4,), hidden=8))
+  with tfds.testing.mock_data(num_examples=32):
+    src = jaxlab_tfds.image_classification_source("mnist", "train", batch_size=8)
+    loss = lambda p, b, rng: (cross_entropy(model.apply({"params": p}, b["image"]), b["label"]), {})
+    init = lambda rng: model.init(rng, np.zeros((1, 28, 28, 1), np.float32))["params"]
+    cfg = LoopConfig(num_steps=3, batch_size=8, checkpoint_every=0, progress=False)
+    batch = compile_step(init_params=init, tx=optax.sgd(0.1), config=cfg,
+                         loss_fn=loss).global_batch(src, 0, 8)
+    assert batch["image"].shape == (8, 28, 28, 1)
+    assert len(batch["image"].sharding.device_set) == jax.device_count() == 4
+    result = train(str(tmp_path), init_params=init, tx=optax.sgd(0.1), data=src,
+                   config=cfg, loss_fn=loss)
+    assert np.isfinite(result.history[-1]["loss"]) and int(result.state.step) == 3

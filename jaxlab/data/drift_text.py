@@ -64,7 +64,7 @@ class Period:
 def default_periods() -> tuple[tuple[Period, ...], Period]:
   """Four training periods (two old, two recent) and the test period."""
   train = (Period("1990", 0.9, 0.1, "old"), Period("2000", 0.9, 0.2, "old"),
-           Period("2005", 0.1, 0.1, "recent"), Period("2010", 0.1, 0.2, "recent"))
+           Period("2005", 0.1, 0.05, "recent"), Period("2010", 0.1, 0.35, "recent"))
   return train, Period("2015", 0.1, 0.9, "test")
 
 
