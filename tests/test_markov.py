@@ -77,3 +77,14 @@ def test_bad_transition_tensor_raises(shape):
 def test_bad_order_raises():
   with pytest.raises(ValueError, match="order"):
     markov.random_chain(jax.random.PRNGKey(0), order=-1, alphabet=2)
+
+
+@pytest.mark.parametrize("alpha", [0.5, 1.5, 0.7])
+def test_random_chain_rows_have_the_dirichlet_moments(alpha):
+  # Dirichlet(alpha) over A symbols: mean 1/A, var (A-1) / (A^2 (A alpha + 1)).
+  A = 3
+  rows = markov.random_chain(jax.random.PRNGKey(0), order=7, alphabet=A,
+                             alpha=alpha).reshape(-1, A)
+  np.testing.assert_allclose(rows.mean(), 1 / A, atol=1e-6)
+  np.testing.assert_allclose(rows.var(0), (A - 1) / (A ** 2 * (A * alpha + 1)),
+                             rtol=0.1)

@@ -53,5 +53,6 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     c.train.log_every = 10
     c.train.eval_every = 0
     c.train.checkpoint_every = 30
+    c.train.tensorboard = False   # its import alone costs seconds
     return c
   raise ValueError(f"unknown universal_ablation config variant {arg!r}; known: default, tiny")

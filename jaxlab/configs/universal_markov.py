@@ -42,5 +42,6 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     c.train.log_every = 10
     c.train.eval_every = 30
     c.train.checkpoint_every = 30
+    c.train.tensorboard = False   # its import alone costs seconds
     return c
   raise ValueError(f"unknown universal_markov config variant {arg!r}; known: default, tiny")

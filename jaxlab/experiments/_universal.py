@@ -108,11 +108,13 @@ def eval_curve(result: TrainResult) -> tuple[list[int], list[float]]:
 
 def in_context_sampler(order: int, alphabet: int, alpha: float, batch: int,
                        length: int) -> Callable[[jax.Array], dict]:
-  """A jitted ``key -> {"tokens": [batch, length]}`` from fresh chains."""
+  """A jitted ``key -> {"tokens": [batch, length], "chains": [batch, S, A]}``
+  from fresh chains (training ignores the chains; the test set reuses this
+  compiled sampler, whose Dirichlet draws are slow to compile)."""
   @jax.jit
   def sampler(key):
-    return {"tokens": markov.sample_in_context(key, batch, length, order,
-                                               alphabet, alpha)[0]}
+    tokens, chains = markov.sample_in_context(key, batch, length, order, alphabet, alpha)
+    return {"tokens": tokens, "chains": chains}
   return sampler
 
 
@@ -163,16 +165,20 @@ def in_context_subrun(config: ml_collections.ConfigDict, workdir: str, seed: int
   """
   order, alphabet, length = config.order, config.alphabet, config.seq_len
   skip = max(order, 1)
-  tokens, oracle, rates = _in_context_test_set(
-      jax.random.fold_in(jax.random.PRNGKey(seed), 1 << 30), config.num_test,
-      length, order, alphabet, config.alpha)
-  tokens = np.asarray(tokens)
+  batch = config.train.batch_size
+  if config.num_test % batch:
+    raise ValueError(f"num_test={config.num_test} must be a multiple of the "
+                     f"batch size {batch}")
+  sampler = in_context_sampler(order, alphabet, config.alpha, batch, length)
+  test_key = jax.random.fold_in(jax.random.PRNGKey(seed), 1 << 30)
+  parts = [sampler(jax.random.fold_in(test_key, i)) for i in range(config.num_test // batch)]
+  tokens = np.concatenate([np.asarray(p["tokens"]) for p in parts])
+  chains = jnp.concatenate([p["chains"] for p in parts])
+  oracle, rates = _oracle_and_rates(jnp.asarray(tokens), chains, order)
   model_cfg = transformer_config(config.model, alphabet, length)
-  data = markov.StepSource(in_context_sampler(order, alphabet, config.alpha,
-                                              config.train.batch_size, length), seed)
   result, transformer_loss = train_transformer(
-      sub_workdir(workdir, name), config, model_cfg, data, seed, tokens, skip,
-      description=name)
+      sub_workdir(workdir, name), config, model_cfg, markov.StepSource(sampler, seed),
+      seed, tokens, skip, description=name)
   losses = {"transformer": transformer_loss,
             **classical_log_losses(tokens, alphabet, config.kt_orders,
                                    config.ctw_depths, config.alpha),
@@ -184,12 +190,10 @@ def in_context_subrun(config: ml_collections.ConfigDict, workdir: str, seed: int
           "curve_steps": steps, "curve_loss": curve}
 
 
-@functools.partial(jax.jit, static_argnums=(1, 2, 3, 4, 5))
-def _in_context_test_set(key, num, length, order, alphabet, alpha):
-  """Held-out in-context sequences, their true-source loss and each chain's
-  exact entropy rate, in one compiled call."""
-  tokens, chains_NxSxA = markov.sample_in_context(key, num, length, order,
-                                                  alphabet, alpha)
+@functools.partial(jax.jit, static_argnums=2)
+def _oracle_and_rates(tokens_NxT, chains_NxSxA, order):
+  """True-source log-loss ``[N, T]`` and each chain's exact entropy rate ``[N]``."""
+  alphabet = chains_NxSxA.shape[-1]
   chains = chains_NxSxA.reshape((-1,) + (alphabet,) * (order + 1))
-  return (tokens, markov.true_log_loss(tokens, chains_NxSxA),
+  return (markov.true_log_loss(tokens_NxT, chains_NxSxA),
           jax.vmap(markov.entropy_rate)(chains))
