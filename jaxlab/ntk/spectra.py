@@ -156,3 +156,31 @@ def decay_slope(mu: np.ndarray, min_degree: int = 1, rel_tol: float = 1e-9) -> f
     raise ValueError(f"need at least two nonzero eigenvalues at degree >= "
                      f"{max(min_degree, 1)} to fit a slope, got {int(keep.sum())}")
   return float(np.polyfit(np.log(k[keep]), np.log(np.abs(mu[keep])), 1)[0])
+
+
+def degree_components(z_NxD: np.ndarray, values_TxN: np.ndarray, max_degree: int,
+                      seed: int = 0) -> np.ndarray:
+  """Norms of each function's degree-k part on the sample: shape (T, K+1).
+
+  Least squares on an explicit basis of all harmonics of degree <= K: for
+  each k, P_k(<v_j, z>) over N(d, k) random directions v_j spans the degree-k
+  harmonics. Unlike `degree_projectors` this is exact for functions in that
+  span (finite-sample leakage between degrees is fitted, not ignored); the
+  returned norm is RMS over the sample, ||B_k c_k|| / sqrt(n).
+  """
+  check_on_sphere(z_NxD)
+  n, d = z_NxD.shape
+  sizes = [num_harmonics(d, k) for k in range(max_degree + 1)]
+  if sum(sizes) > n:
+    raise ValueError(f"{sum(sizes)} harmonics of degree <= {max_degree} on S^{d - 1} "
+                     f"exceed the {n} sample points; lower max_degree")
+  directions = sample_sphere(jax.random.PRNGKey(seed), sum(sizes), d)
+  blocks, start = [], 0
+  for k, size in enumerate(sizes):
+    blocks.append(gegenbauer(k, d, z_NxD @ directions[start:start + size].T)[k])
+    start += size
+  basis = np.concatenate(blocks, axis=1)                      # (n, sum N_k)
+  coef = np.linalg.lstsq(basis, np.atleast_2d(values_TxN).T, rcond=None)[0]
+  bounds = np.cumsum([0] + sizes)
+  return np.stack([np.linalg.norm(blocks[k] @ coef[bounds[k]:bounds[k + 1]], axis=0)
+                   for k in range(max_degree + 1)], axis=1) / np.sqrt(n)
