@@ -1,7 +1,7 @@
 """Colored Digits: ERM, IRMv1, V-REx, GroupDRO and the grayscale oracle.
 
-Launch: ``jaxlab run irm_digits --workdir runs/irm_digits`` (about 3 minutes
-on a 2-core CPU); ``--config=irm_digits:tiny`` runs in seconds; real MNIST
+Launch: ``jaxlab run irm_digits --workdir runs/irm_digits`` (about 11 minutes
+on a busy 2-core CPU); ``--config=irm_digits:tiny`` runs in seconds; real MNIST
 (where tfds has it): ``--config.pool=mnist``.
 """
 import ml_collections

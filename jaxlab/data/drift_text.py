@@ -72,12 +72,16 @@ def _ids(words: Sequence[str]) -> np.ndarray:
   return np.asarray([WORD_ID[w] for w in words], np.int32)
 
 
-def sample(periods: Sequence[Period], per_period: int, rng: np.random.Generator,
-           cue_noise: float = 0.25) -> dict[str, np.ndarray]:
-  """``{"tokens": [N, 8] int32, "y": [N] float32, "env": [N] int32}``."""
+def _check(periods: Sequence[Period], per_period: int) -> None:
   if not periods or per_period <= 0:
     raise ValueError(f"need periods and per_period > 0, got {len(periods)} "
                      f"periods and per_period={per_period}")
+
+
+def sample(periods: Sequence[Period], per_period: int, rng: np.random.Generator,
+           cue_noise: float = 0.25) -> dict[str, np.ndarray]:
+  """``{"tokens": [N, 8] int32, "y": [N] float32, "env": [N] int32}``."""
+  _check(periods, per_period)
   env = np.repeat(np.arange(len(periods), dtype=np.int32), per_period)
   n = len(env)
   slang_flip = np.asarray([p.slang_flip for p in periods])[env]
@@ -107,7 +111,7 @@ class DriftText:
 
   def __init__(self, periods: Sequence[Period], per_period: int, seed: int = 0,
                cue_noise: float = 0.25):
-    sample(periods, 1, np.random.default_rng(0), cue_noise)  # validates
+    _check(periods, per_period)
     self.periods = tuple(periods)
     self.per_period = per_period
     self.seed = seed
