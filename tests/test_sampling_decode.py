@@ -98,3 +98,25 @@ def test_bad_input_raises(kwargs, match):
   args.update(kwargs)
   with pytest.raises(ValueError, match=match):
     decode.generate(MODEL, PARAMS, **args)
+
+
+@pytest.mark.parity
+def test_greedy_matches_transformers_on_a_loaded_qwen3_checkpoint(tmp_path):
+  torch = pytest.importorskip("torch")
+  transformers = pytest.importorskip("transformers")
+  from jaxlab.interop import hf
+  torch.manual_seed(0)
+  peer = transformers.Qwen3ForCausalLM(transformers.Qwen3Config(
+      vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+      num_attention_heads=4, num_key_value_heads=2, head_dim=8,
+      tie_word_embeddings=True)).eval()
+  peer.save_pretrained(tmp_path)
+  cfg, params = hf.load_checkpoint(str(tmp_path), dtype="float32", param_dtype="float32")
+  prompt = np.array([[5, 9, 2, 33, 7]])
+  ours = decode.generate(Transformer(cfg), params, prompt, np.array([5]), S.Greedy(),
+                         8, RNG)
+  with torch.no_grad():
+    theirs = peer.generate(torch.as_tensor(prompt), do_sample=False, max_new_tokens=8,
+                           min_new_tokens=8, pad_token_id=0,
+                           attention_mask=torch.ones(1, 5, dtype=torch.long))
+  np.testing.assert_array_equal(ours.tokens_BxN[0], theirs[0, 5:].numpy())
