@@ -41,7 +41,7 @@ def make_invariance_step(model: nn.Module, spec: irm.Invariance, num_envs: int,
     del rng  # The data carries the randomness (drawn per step).
     (loss, aux), grads = jax.value_and_grad(loss_fn, has_aux=True)(
         state.params, batch, state.step)
-    metrics = {"loss": loss, "grad_norm": optax.global_norm(grads["model"]), **aux}
+    metrics = {"loss": loss, "grad_norm": optax.tree.norm(grads["model"]), **aux}
     return state.apply_gradients(grads), metrics
 
   return train_step
