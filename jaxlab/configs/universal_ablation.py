@@ -35,8 +35,8 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   c.warmup_steps = 50
   c.weight_decay = 0.0
   c.train = ml_collections.ConfigDict({
-      "num_steps": 600, "batch_size": 32, "num_devices": 0,
-      "log_every": 50, "eval_every": 150, "checkpoint_every": 300})
+      "num_steps": 400, "batch_size": 32, "num_devices": 0,
+      "log_every": 50, "eval_every": 100, "checkpoint_every": 200})
   if arg in (None, "", "default"):
     return c
   if arg == "tiny":
