@@ -27,6 +27,8 @@ def test_tiny_run(tmp_path):
   config = cfg_mod.get_config("tiny")
   workdir = str(tmp_path)
   results = bd.run(config, workdir)
+  with open(os.path.join(workdir, bd.DETAILS_FILE)) as f:
+    details = json.load(f)                    # every tree setting and signal
   L = results["trace_len"]
   assert L == pa.Vocab(config.modulus).trace_len
   for name in bd.MODELS:
@@ -40,12 +42,14 @@ def test_tiny_run(tmp_path):
       par = f"{name}/%s/b{b}/parallel"
       assert results[par % "tokens"] <= b * L
       assert results[par % "pass"] >= results[par % "vote"]
-      trees = [k for k in results if k.startswith(f"{name}/tokens/b{b}/tree")
+      trees = [k for k in details if k.startswith(f"{name}/tokens/b{b}/tree_m")
                and not k.endswith("_std")]
       assert trees, f"no tree fits budget {b}"
       for k in trees:
-        assert results[k] <= b * L                       # matched (never above) budget
-      mean_tree = np.mean([results[k.replace("/tokens/", "/vote/")] for k in trees])
+        assert details[k] <= b * L                       # matched (never above) budget
+        assert k not in results                          # details only
+      mean_tree = np.mean([details[k.replace("/tokens/", "/vote/")] for k in trees])
+      assert results[f"{name}/vote/b{b}/tree"] == pytest.approx(mean_tree)
       assert results[f"{name}/gap_vote/b{b}"] == pytest.approx(
           mean_tree - results[par % "vote"])
   for fig in ("breadth_depth.png", "breadth_depth_profile.png"):

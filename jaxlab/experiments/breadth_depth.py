@@ -42,6 +42,7 @@ DESCRIPTION = ("Parallel sampling vs tree refinement at matched token budgets fo
                "spread (base) and a collapsed (aligned) diversity profile")
 MODELS = ("base", "aligned")
 PROFILE_SIGNALS = ("ent", "logprob", "sr", "ent+sr")
+DETAILS_FILE = "details.json"   # every tree setting and signal; results.json has their mean
 
 
 def _vocab(config) -> pa.Vocab:
@@ -199,19 +200,25 @@ def run(config: ml_collections.ConfigDict, workdir: str) -> dict[str, float]:
       samples[f"{name}/{key}"] = [r[key] for r in runs]
     if kind == "budget":
       for b in config.budgets:
-        trees = [k for k in runs[0] if k.startswith(f"vote/b{b}/tree")]
-        for metric in ("vote", "pass"):
-          samples[f"{name}/gap_{metric}/b{b}"] = [
-              np.mean([r[k.replace("vote/", f"{metric}/")] for k in trees])
-              - r[f"{metric}/b{b}/parallel"] for r in runs]
-  results = common.mean_std(samples)
-  results["trace_len"] = pa.Vocab(config.modulus).trace_len
-  plot(results, config, workdir)
-  return common.write_results(workdir, "breadth_depth", results, config)
+        trees = [k[len("vote/"):] for k in runs[0] if k.startswith(f"vote/b{b}/tree")]
+        for metric in ("vote", "pass", "tokens"):
+          tree_mean = [np.mean([r[f"{metric}/{k}"] for k in trees]) for r in runs]
+          samples[f"{name}/{metric}/b{b}/tree"] = tree_mean
+          if metric != "tokens":
+            samples[f"{name}/gap_{metric}/b{b}"] = [
+                t - r[f"{metric}/b{b}/parallel"] for t, r in zip(tree_mean, runs)]
+  details = common.mean_std(samples)
+  details["trace_len"] = pa.Vocab(config.modulus).trace_len
+  common.atomic_write_json(os.path.join(workdir, DETAILS_FILE), details)
+  plot(details, config, workdir)
+  headline = {k: v for k, v in details.items()
+              if "/tree_m" not in k and "/share/" not in k}
+  return common.write_results(workdir, "breadth_depth", headline, config)
 
 
 def plot(results: dict[str, float], config, workdir: str) -> None:
-  """Accuracy vs budget (vote and pass@k) per model; profiles and signals."""
+  """Accuracy vs budget (vote and pass@k) per model for every tree setting
+  and signal; profiles and signal quality. `results` are the details."""
   common.figure_backend()
   import matplotlib.pyplot as plt
   L = results["trace_len"]
@@ -220,7 +227,8 @@ def plot(results: dict[str, float], config, workdir: str) -> None:
     for row, metric in enumerate(("vote", "pass")):
       ax = axes[row, col]
       keys = sorted({k.split("/")[-1] for k in results
-                     if k.startswith(f"{name}/{metric}/b") and not k.endswith("_std")})
+                     if k.startswith(f"{name}/{metric}/b") and not k.endswith("_std")
+                     and not k.endswith("/tree")})
       for i, method in enumerate(keys):
         xs = [b * L for b in config.budgets if f"{name}/{metric}/b{b}/{method}" in results]
         ys = [results[f"{name}/{metric}/b{b}/{method}"] for b in config.budgets
