@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Union
+from typing import Callable, Union
 
 import chex
 import flax.linen as nn
@@ -140,6 +140,22 @@ def count_params(layer: Layer, in_features: int) -> int:
     counts = [walk(b, fan_in) for b in node.branches]
     return sum(c for c, _ in counts), counts[0][1]
   return walk(layer, in_features)[0]
+
+
+def width_for_budget(make_spec: Callable[[int], Layer], in_features: int,
+                     budget: int) -> int:
+  """The widest width whose network (``make_spec(width)``) has at most
+  `budget` parameters: how experiments match parameter counts."""
+  def count(width):
+    return count_params(make_spec(width), in_features)
+  if count(1) > budget:
+    raise ValueError(f"parameter budget {budget} is below the width-1 network's "
+                     f"{count(1)} parameters")
+  lo, hi = 1, budget
+  while lo < hi:
+    mid = (lo + hi + 1) // 2
+    lo, hi = (mid, hi) if count(mid) <= budget else (lo, mid - 1)
+  return lo
 
 
 class _DenseLayer(nn.Module):
