@@ -80,9 +80,10 @@ def plot(per_variant: dict[str, list[dict]], config: ml_collections.ConfigDict,
       ax_curve.plot(runs[0]["curve_steps"],
                     np.mean([np.subtract(r["curve_loss"], r[f"loss/kt{config.order}"])
                              for r in runs], axis=0), marker="o", ms=3, label=n)
-  ax_curve.set(xlabel="training step", ylabel="gap to Bayes (nats)", yscale="log",
+  ax_curve.set(xlabel="training step", ylabel="gap to Bayes (nats)",
                title="gap while training (mean over seeds)")
   ax_curve.legend(fontsize=7)
+  fig.tight_layout()
   common.save_figure(fig, workdir, "universal_ablation")
 
 

@@ -119,7 +119,7 @@ def plot(results: dict[str, float], config: ml_collections.ConfigDict,
   import matplotlib.pyplot as plt
   fig, ax = plt.subplots(figsize=(5.5, 3.8))
   n = np.asarray(config.train_tokens)
-  for name in _predictors(results):
+  for name in [p for p in _predictors(results) if p != "oracle"]:   # oracle: ~0
     mean = np.array([results[f"excess/{name}/{t}"] for t in n])
     std = np.array([results[f"excess/{name}/{t}_std"] for t in n])
     ax.errorbar(n, np.maximum(mean, 1e-4), yerr=std, marker="o", ms=3, capsize=2,
