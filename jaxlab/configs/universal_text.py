@@ -11,7 +11,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   c = ml_collections.ConfigDict()
   c.corpus = "pydoc"
   c.test_fraction = 0.1
-  c.seq_len = 128
+  c.seq_len = 64
   c.num_eval = 128            # evenly spaced test windows
   c.seeds = (0, 1)
   c.kt_orders = (0, 1, 2)     # order 3 would need 256^4 counts
@@ -23,8 +23,8 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   c.warmup_steps = 50
   c.weight_decay = 0.01
   c.train = ml_collections.ConfigDict({
-      "num_steps": 800, "batch_size": 32, "num_devices": 0,
-      "log_every": 50, "eval_every": 200, "checkpoint_every": 400})
+      "num_steps": 600, "batch_size": 32, "num_devices": 0,
+      "log_every": 50, "eval_every": 150, "checkpoint_every": 300})
   if arg in (None, "", "default"):
     return c
   if arg == "tiny":
