@@ -37,6 +37,7 @@ def run(config: ml_collections.ConfigDict, workdir: str) -> dict[str, float]:
     r["gap_to_bayes"] = r["loss/transformer"] - r[f"loss/kt{config.order}"]
   results = U.per_seed_stats(scalars)
   results["num_seeds"] = len(config.seeds)
+  results["order"] = config.order
   results["train_tokens"] = (config.train.num_steps * config.train.batch_size
                              * config.seq_len)
   plot(per_seed, config, workdir)
@@ -70,8 +71,7 @@ def plot(per_seed: list[dict[str, Any]], config: ml_collections.ConfigDict,
 
 
 def summarize(results: dict[str, float]) -> str:
-  kt = [k for k in results if k.startswith("loss/kt") and not k.endswith("_std")]
-  bayes = min(kt, key=lambda k: results[k])
+  bayes = f"loss/kt{int(results['order'])}"
   ctw = sorted(k for k in results if k.startswith("loss/ctw") and not k.endswith("_std"))
   ctw_text = ", ".join(f"CTW depth {k[len('loss/ctw'):]} {results[k]:.4f}" for k in ctw)
   return (
