@@ -31,6 +31,16 @@ MODELS = {
     "olmo2_untied": ("Olmo2", dict(tie_word_embeddings=False)),
     "olmo3_sliding_tied": ("Olmo3", dict(tie_word_embeddings=True, sliding_window=3,
                                          layer_types=["sliding_attention", "full_attention"])),
+    # YaRN on the full layers only, given the way hub checkpoints spell it
+    # (transformers-4 rope_theta + rope_scaling; the test rewrites config.json).
+    "olmo3_yarn_untied": ("Olmo3", dict(
+        tie_word_embeddings=False, sliding_window=4, rope_theta=5e5,
+        layer_types=["full_attention", "sliding_attention"],
+        rope_scaling={"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 16,
+                      "beta_fast": 32, "beta_slow": 1, "attention_factor": 1.3})),
+    "qwen3_yarn_untied": ("Qwen3", dict(tie_word_embeddings=False, rope_theta=1e4,
+                                        rope_scaling={"rope_type": "yarn", "factor": 4.0,
+                                                      "original_max_position_embeddings": 16})),
 }
 B, L = 3, 10
 LENGTHS = np.array([10, 6, 3])
@@ -43,6 +53,14 @@ def _build(kind: str, path: str, max_shard_size=None):
   model = getattr(transformers, f"{family}ForCausalLM")(config).eval()
   kwargs = {} if max_shard_size is None else {"max_shard_size": max_shard_size}
   model.save_pretrained(path, **kwargs)
+  if "rope_scaling" in extra:
+    config_path = os.path.join(path, hf.CONFIG_FILE)
+    with open(config_path) as f:
+      saved = json.load(f)
+    saved.pop("rope_parameters")
+    saved.update(rope_theta=extra["rope_theta"], rope_scaling=extra["rope_scaling"])
+    with open(config_path, "w") as f:
+      json.dump(saved, f)
   return model
 
 
@@ -54,6 +72,7 @@ def test_logits_and_greedy_continuations_match_transformers(kind, tmp_path):
   cfg, params = hf.load_checkpoint(str(tmp_path))
   assert (cfg.num_kv_heads, cfg.head_dim, cfg.tie_embeddings) == (
       2, 12, MODELS[kind][1]["tie_word_embeddings"])
+  assert (cfg.yarn is not None) == ("yarn" in kind)
   rng = np.random.default_rng(0)
   tokens = rng.integers(1, COMMON["vocab_size"], size=(B, L))
   valid = np.arange(L)[None] < LENGTHS[:, None]

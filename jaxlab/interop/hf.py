@@ -22,7 +22,7 @@ import flax.linen as nn
 import jax
 import numpy as np
 
-from jaxlab.models.transformer import TransformerConfig
+from jaxlab.models.transformer import TransformerConfig, Yarn
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
@@ -102,20 +102,79 @@ def _tensors(cfg: TransformerConfig) -> Iterator[_Tensor]:
     yield _Tensor(("head", "kernel"), "lm_head.weight", (d, cfg.vocab_size), n_in=1)
 
 
-def _rope_theta(hf: dict[str, Any]) -> float:
-  """The rotary base of a config (transformers 4 or 5 layout); plain RoPE only."""
+def _rope_kind(params: dict[str, Any]) -> str:
+  return params.get("rope_type", params.get("type", "default"))
+
+
+def _rope_per_layer_type(hf: dict[str, Any], arch: str) -> dict[str, dict[str, Any]]:
+  """Rotary parameters of full and sliding layers, read as transformers reads them.
+
+  Configs come as transformers-4 ``rope_theta`` + ``rope_scaling`` (what the
+  hub's checkpoints carry) or transformers-5 ``rope_parameters``. OLMo-3
+  applies ``rope_scaling`` to its full-attention layers only, and keeps
+  one ``rope_parameters`` entry per layer type.
+  """
+  olmo3 = arch == "Olmo3ForCausalLM"
+  theta = hf.get("rope_theta", 500_000.0 if olmo3 else 10_000.0)
   params = hf.get("rope_parameters")
   if params is None:
-    params = dict(hf.get("rope_scaling") or {})
-    params.setdefault("rope_theta", hf.get("rope_theta", 10_000.0))
-  per_type = (list(params.values()) if all(isinstance(v, dict) for v in params.values())
-              and params else [params])
-  kinds = {(p.get("rope_type", p.get("type", "default")), float(p["rope_theta"]))
-           for p in per_type}
-  if len(kinds) != 1 or next(iter(kinds))[0] != "default":
-    raise CheckpointError(f"unsupported rope parameters {params}: jaxlab implements "
-                          f"plain RoPE (rope_type 'default'), one theta for all layers")
-  return next(iter(kinds))[1]
+    scaled = {"rope_type": "default", **(hf.get("rope_scaling") or {}), "rope_theta": theta}
+    plain = {"rope_type": "default", "rope_theta": theta}
+    return {"full": scaled, "sliding": plain if olmo3 else scaled}
+  if olmo3:
+    return {kind: {"rope_theta": theta, **(params.get(f"{kind}_attention") or {})}
+            for kind in ("full", "sliding")}
+  return {"full": {"rope_theta": theta, **params}, "sliding": {"rope_theta": theta, **params}}
+
+
+def _yarn(params: dict[str, Any], max_len: int, full_layers_only: bool) -> Yarn:
+  unsupported = sorted(k for k in ("mscale", "mscale_all_dim", "partial_rotary_factor")
+                       if params.get(k) not in (None, 1.0))
+  if unsupported:
+    raise CheckpointError(f"unsupported YaRN parameters {unsupported} in {params}")
+  original = int(params["original_max_position_embeddings"])
+  return Yarn(factor=float(params.get("factor") or max_len / original),
+              original_max_len=original,
+              beta_fast=float(params.get("beta_fast") or 32.0),
+              beta_slow=float(params.get("beta_slow") or 1.0),
+              attention_factor=params.get("attention_factor"),
+              truncate=bool(params.get("truncate", True)),
+              full_layers_only=full_layers_only)
+
+
+def _rope_settings(hf: dict[str, Any], arch: str) -> tuple[float, Yarn | None]:
+  """(rope_theta, yarn) of a config; plain RoPE and YaRN are supported."""
+  per_type = _rope_per_layer_type(hf, arch)
+  full, sliding = per_type["full"], per_type["sliding"]
+  thetas = {float(p["rope_theta"]) for p in per_type.values()}
+  kinds = (_rope_kind(full), _rope_kind(sliding))
+  max_len = hf.get("max_position_embeddings", 2048)
+  if len(thetas) == 1 and kinds == ("default", "default"):
+    return thetas.pop(), None
+  if len(thetas) == 1 and kinds == ("yarn", "yarn") and full == sliding:
+    return thetas.pop(), _yarn(full, max_len, full_layers_only=False)
+  if len(thetas) == 1 and kinds == ("yarn", "default"):
+    return thetas.pop(), _yarn(full, max_len, full_layers_only=True)
+  raise CheckpointError(f"unsupported rope parameters {per_type}: jaxlab implements "
+                        f"plain RoPE and YaRN with one theta for all layers")
+
+
+def _rope_to_hf(cfg: TransformerConfig, arch: str) -> dict[str, Any]:
+  plain = {"rope_type": "default", "rope_theta": cfg.rope_theta}
+  scaled = plain
+  if cfg.yarn is not None:
+    y = cfg.yarn
+    scaled = {"rope_type": "yarn", "rope_theta": cfg.rope_theta, "factor": y.factor,
+              "original_max_position_embeddings": y.original_max_len,
+              "beta_fast": y.beta_fast, "beta_slow": y.beta_slow, "truncate": y.truncate}
+    if y.attention_factor is not None:
+      scaled["attention_factor"] = y.attention_factor
+  if arch == "Olmo3ForCausalLM":
+    sliding = plain if cfg.yarn is not None and cfg.yarn.full_layers_only else scaled
+    return {"full_attention": scaled, "sliding_attention": sliding}
+  if cfg.yarn is not None and cfg.yarn.full_layers_only and cfg.layer_types is not None:
+    raise CheckpointError(f"{arch} cannot restrict YaRN to full-attention layers")
+  return scaled
 
 
 def config_from_hf(hf: dict[str, Any], dtype: str | None = None,
@@ -138,13 +197,14 @@ def config_from_hf(hf: dict[str, Any], dtype: str | None = None,
     if "sliding" not in layer_types:
       layer_types = None
   stored = hf.get("dtype") or hf.get("torch_dtype") or "float32"
+  rope_theta, yarn = _rope_settings(hf, arch)
   heads = hf["num_attention_heads"]
   return TransformerConfig(
       vocab_size=hf["vocab_size"], d_model=hf["hidden_size"],
       num_layers=hf["num_hidden_layers"], num_heads=heads,
       num_kv_heads=hf.get("num_key_value_heads") or heads,
       head_dim=hf.get("head_dim") or hf["hidden_size"] // heads,
-      mlp_dim=hf["intermediate_size"], rope_theta=_rope_theta(hf), qk_norm=True,
+      mlp_dim=hf["intermediate_size"], rope_theta=rope_theta, yarn=yarn, qk_norm=True,
       qk_norm_scope=scope, block_norm=block_norm,
       tie_embeddings=bool(hf.get("tie_word_embeddings", False)), positional="rope",
       max_len=hf.get("max_position_embeddings", 2048),
@@ -176,7 +236,8 @@ def config_to_hf(cfg: TransformerConfig) -> dict[str, Any]:
       "num_attention_heads": cfg.num_heads, "num_key_value_heads": cfg.num_kv_heads,
       "head_dim": cfg.head_dim, "hidden_act": "silu",
       "max_position_embeddings": cfg.max_len, "rms_norm_eps": cfg.norm_eps,
-      "rope_theta": cfg.rope_theta, "tie_word_embeddings": cfg.tie_embeddings,
+      "rope_theta": cfg.rope_theta, "rope_parameters": _rope_to_hf(cfg, arch),
+      "tie_word_embeddings": cfg.tie_embeddings,
       "attention_bias": cfg.attention_bias, "dtype": cfg.param_dtype,
   }
   if sliding:

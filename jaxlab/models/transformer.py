@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 from typing import Any, NamedTuple
 
 import chex
@@ -49,6 +50,28 @@ Params = Any
 
 
 @dataclasses.dataclass(frozen=True)
+class Yarn:
+  """YaRN rotary scaling (arXiv 2309.00071), computed as Hugging Face does.
+
+  Long-context checkpoints (OLMo-3 7B/32B) use it; `full_layers_only`
+  restricts it to the full-attention layers (OLMo-3's sliding layers keep
+  plain RoPE). `attention_factor` None means ``0.1 ln(factor) + 1``.
+  """
+  factor: float
+  original_max_len: int
+  beta_fast: float = 32.0
+  beta_slow: float = 1.0
+  attention_factor: float | None = None
+  truncate: bool = True
+  full_layers_only: bool = False
+
+  def __post_init__(self):
+    if self.factor < 1.0 or self.original_max_len <= 0:
+      raise ValueError(f"YaRN needs factor >= 1 and original_max_len > 0, got "
+                       f"{self.factor}, {self.original_max_len}")
+
+
+@dataclasses.dataclass(frozen=True)
 class TransformerConfig:
   """Hyperparameters of the decoder; `None` fields take the usual defaults.
 
@@ -56,6 +79,7 @@ class TransformerConfig:
   attention; `head_dim` defaults to ``d_model // num_heads``; `mlp_dim` to
   ``4 * d_model``. `layer_types` (one of LAYER_TYPES per layer) with
   `sliding_window` gives OLMo-3's mix of sliding-window and full attention.
+  `yarn` rescales the rotary frequencies for long contexts.
   `dtype` is the compute dtype (``"bfloat16"`` on accelerators), `param_dtype`
   the storage dtype; logits are always float32.
   """
@@ -67,6 +91,7 @@ class TransformerConfig:
   head_dim: int | None = None
   mlp_dim: int | None = None
   rope_theta: float = 10_000.0
+  yarn: Yarn | None = None
   qk_norm: bool = False
   qk_norm_scope: str = "head"
   block_norm: str = "pre"
@@ -122,6 +147,34 @@ class TransformerConfig:
     if self.layer_types is None or self.layer_types[layer] == "full":
       return None
     return self.sliding_window
+
+
+def rope_frequencies(config: TransformerConfig, layer: int) -> tuple[np.ndarray, float]:
+  """Inverse rotary frequencies ``[head_dim // 2]`` (float32) and the cos/sin
+  scale of `layer` (plain RoPE, or YaRN where the config asks for it)."""
+  dim = config.head_dim
+  pos_freqs = np.float32(config.rope_theta) ** (np.arange(0, dim, 2, dtype=np.float32)
+                                                / np.float32(dim))
+  y = config.yarn
+  if y is None or (y.full_layers_only and config.window(layer) is not None):
+    return 1.0 / pos_freqs, 1.0
+
+  def correction_dim(rotations: float) -> float:
+    return (dim * math.log(y.original_max_len / (rotations * 2 * math.pi))
+            / (2 * math.log(config.rope_theta)))
+
+  low, high = correction_dim(y.beta_fast), correction_dim(y.beta_slow)
+  if y.truncate:
+    low, high = math.floor(low), math.ceil(high)
+  low, high = max(low, 0), min(high, dim - 1)
+  if low == high:
+    high += 0.001
+  ramp = np.clip((np.arange(dim // 2, dtype=np.float32) - low) / (high - low), 0, 1)
+  extrapolate = (1.0 - ramp).astype(np.float32)
+  inv_freq = (1.0 / (y.factor * pos_freqs)) * (1.0 - extrapolate) + (1.0 / pos_freqs) * extrapolate
+  scale = (y.attention_factor if y.attention_factor is not None
+           else (0.1 * math.log(y.factor) + 1.0 if y.factor > 1 else 1.0))
+  return inv_freq.astype(np.float32), float(scale)
 
 
 class KVCache(struct.PyTreeNode):
@@ -192,14 +245,16 @@ def attention_mask(q_pos_BxT: jax.Array, k_pos_BxS: jax.Array, k_valid_BxS: jax.
   return allowed & k_valid_BxS[:, None, :]
 
 
-def rope(x_BxTxHxD: jax.Array, positions_BxT: jax.Array, theta: float) -> jax.Array:
-  """Rotary position embedding, Hugging Face "rotate half" layout."""
+def rope(x_BxTxHxD: jax.Array, positions_BxT: jax.Array, inv_freq: np.ndarray,
+         scale: float = 1.0) -> jax.Array:
+  """Rotary position embedding, Hugging Face "rotate half" layout.
+
+  `inv_freq` ``[head_dim // 2]`` and `scale` come from `rope_frequencies`.
+  """
   half = x_BxTxHxD.shape[-1] // 2
-  inv_freq = 1.0 / (theta ** (np.arange(half, dtype=np.float32) * 2.0
-                              / x_BxTxHxD.shape[-1]))
   angle = positions_BxT.astype(jnp.float32)[..., None] * jnp.asarray(inv_freq, jnp.float32)
-  cos = jnp.cos(angle)[:, :, None, :]
-  sin = jnp.sin(angle)[:, :, None, :]
+  cos = (jnp.cos(angle) * scale)[:, :, None, :]
+  sin = (jnp.sin(angle) * scale)[:, :, None, :]
   x = x_BxTxHxD.astype(jnp.float32)
   x1, x2 = x[..., :half], x[..., half:]
   out = jnp.concatenate([x1 * cos - x2 * sin, x2 * cos + x1 * sin], axis=-1)
@@ -238,6 +293,7 @@ def _rms_norm(config: TransformerConfig, name: str, axes: tuple[int, ...] = (-1,
 class Attention(nn.Module):
   """Grouped-query self-attention; with a `LayerCache`, also reads/writes it."""
   config: TransformerConfig
+  layer: int
 
   @nn.compact
   def __call__(self, x_BxTxD, positions_BxT, mask_BxTxS, cache: LayerCache | None):
@@ -256,8 +312,9 @@ class Attention(nn.Module):
       q = _rms_norm(cfg, "query_norm", axes)(q)
       k = _rms_norm(cfg, "key_norm", axes)(k)
     if cfg.positional == "rope":
-      q = rope(q, positions_BxT, cfg.rope_theta)
-      k = rope(k, positions_BxT, cfg.rope_theta)
+      inv_freq, scale = rope_frequencies(cfg, self.layer)
+      q = rope(q, positions_BxT, inv_freq, scale)
+      k = rope(k, positions_BxT, inv_freq, scale)
     written = None
     if cache is not None:
       k = _write(cache.k_BxSxKxD, k, cache.start_B)
@@ -292,11 +349,12 @@ class Mlp(nn.Module):
 class Block(nn.Module):
   """Attention and MLP sublayers with pre- (Qwen3) or post- (OLMo) norms."""
   config: TransformerConfig
+  layer: int
 
   @nn.compact
   def __call__(self, x_BxTxD, positions_BxT, mask_BxTxS, cache: LayerCache | None):
     cfg = self.config
-    attn = Attention(cfg, name="attn")
+    attn = Attention(cfg, self.layer, name="attn")
     mlp = Mlp(cfg, name="mlp")
     attn_norm = _rms_norm(cfg, "attn_norm")
     mlp_norm = _rms_norm(cfg, "mlp_norm")
@@ -336,7 +394,7 @@ class Transformer(nn.Module):
         cfg, (TENSOR_AXIS, FSDP_AXIS)))
     if cfg.positional == "learned":
       self.pos_embed = embed(cfg.max_len, embedding_init=_kernel_init(cfg, (None, FSDP_AXIS)))
-    self.blocks = [Block(cfg) for _ in range(cfg.num_layers)]
+    self.blocks = [Block(cfg, i) for i in range(cfg.num_layers)]
     self.final_norm = _rms_norm(cfg, None)
     if not cfg.tie_embeddings:
       self.head = nn.DenseGeneral(cfg.vocab_size, use_bias=False, dtype=cfg.dtype,
