@@ -91,7 +91,7 @@ def _figure(results, methods, workdir):
                     [results[f"{split}_acc/{m}_std"] for m in methods])
             for split in ("train", "test")}
   series["test (IRM paper, MNIST)"] = (
-      [REFERENCE_TEST.get(m, 0.0) for m in methods], [0.0] * len(methods))
+      [REFERENCE_TEST.get(m, float("nan")) for m in methods], [0.0] * len(methods))
   fig = inv.bar_figure(list(methods), series, "accuracy",
                        "Colored Digits: train (e=0.1/0.2) vs test (e=0.9)",
                        hline=0.75)
