@@ -26,6 +26,8 @@ from typing import Sequence
 
 import numpy as np
 
+from jaxlab.data.digits import load_digits_arrays
+
 # digit -> binary label, per rule.
 LABEL_RULES = {
     "lt5": np.array([1, 1, 1, 1, 1, 0, 0, 0, 0, 0], np.float32),
@@ -66,20 +68,12 @@ def hierarchical_envs(train=(0.1, 0.2), test=(0.5, 0.9)
           tuple(make(r, e) for r in LABEL_RULES for e in test))
 
 
-def _sklearn_digits() -> tuple[np.ndarray, np.ndarray]:
-  from sklearn.datasets import load_digits  # The data ships inside the wheel.
-  bunch = load_digits()
-  return (bunch.images / 16.0).astype(np.float32), bunch.target.astype(np.int32)
-
-
 def _mnist_digits(split: str, data_dir: str | None, limit: int | None):
-  import tensorflow_datasets as tfds  # Heavy: only for real MNIST.
-  records = tfds.data_source("mnist", split=split, data_dir=data_dir)
-  n = len(records) if limit is None else min(limit, len(records))
-  images = np.stack([np.asarray(records[i]["image"]) for i in range(n)])
-  labels = np.asarray([records[i]["label"] for i in range(n)], np.int32)
+  from jaxlab.data.tfds import load_split_arrays  # Heavy: only for real MNIST.
+  arrays = load_split_arrays("mnist", split, data_dir, limit)
   # 28x28 -> 14x14 by taking every other pixel, as the IRM code does.
-  return (images.reshape(n, 28, 28)[:, ::2, ::2] / 255.0).astype(np.float32), labels
+  images = arrays["image"].reshape(-1, 28, 28)[:, ::2, ::2]
+  return images.astype(np.float32), arrays["label"].astype(np.int32)
 
 
 def load_pool(pool: str = "sklearn", test_fraction: float = 0.3, seed: int = 0,
@@ -92,7 +86,7 @@ def load_pool(pool: str = "sklearn", test_fraction: float = 0.3, seed: int = 0,
   if pool == "sklearn":
     if not 0.0 < test_fraction < 1.0:
       raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
-    images, digits = _sklearn_digits()
+    images, digits = load_digits_arrays()
     order = np.random.default_rng(seed).permutation(len(digits))
     n_test = int(round(test_fraction * len(digits)))
     test, train = order[:n_test], order[n_test:]
