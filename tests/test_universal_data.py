@@ -38,3 +38,4 @@ def test_tiny_run(tmp_path):
     assert abs(r[f"excess/kt1/{n}"]) < 0.05 < r[f"excess/kt0/{n}"]
     assert r[f"loss/transformer/{n}"] < math.log(2)
   assert r["entropy_rate"] == pytest.approx(r["loss/oracle/512"], abs=0.05)
+  assert r["excess/kt1/512"] == pytest.approx(r["loss/kt1/512"] - r["loss/oracle/512"])

@@ -1,4 +1,4 @@
-"""universal_data: excess log-loss over the entropy rate against the number
+"""universal_data: excess log-loss over the true source against the number
 of training tokens, for a Transformer and for KT fitted on the same tokens,
 on one fixed stationary source (an order-k Markov chain or a hidden-Markov source).
 
