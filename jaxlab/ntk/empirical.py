@@ -14,6 +14,7 @@ a width-1k network fit comfortably. Four engines compute the tile:
 """
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable
 
 import chex
@@ -62,6 +63,12 @@ _TILES = {"jacobian": _jacobian_tile, "ntvp": _ntvp_tile,
           "nt1": _nt_tile(1), "nt2": _nt_tile(2)}
 
 
+@functools.partial(jax.jit, static_argnums=(0, 1))
+def _tile(method: str, apply_fn: ApplyFn, params, xa, xb):
+  """One Gram tile; jitted once per (method, apply_fn, shapes)."""
+  return _TILES[method](apply_fn, params, xa, xb)
+
+
 def _pad(x: np.ndarray, block: int) -> np.ndarray:
   extra = -len(x) % block
   return np.concatenate([x, np.repeat(x[-1:], extra, axis=0)]) if extra else x
@@ -86,11 +93,10 @@ def empirical_ntk(apply_fn: ApplyFn, params, x1_NxD, x2_MxD=None, *,
   n, m = len(x1), len(x2)
   b1, b2 = min(block_size, n), min(block_size, m)
   x1p, x2p = _pad(x1, b1), _pad(x2, b2)
-  tile_fn = jax.jit(lambda p, xa, xb: _TILES[method](apply_fn, p, xa, xb))
   gram = np.zeros((len(x1p), len(x2p)), dtype=np.result_type(x1.dtype, np.float32))
   for i in range(0, len(x1p), b1):
     for j in range(i if symmetric else 0, len(x2p), b2):
-      tile = np.asarray(tile_fn(params, x1p[i:i + b1], x2p[j:j + b2]))
+      tile = np.asarray(_tile(method, apply_fn, params, x1p[i:i + b1], x2p[j:j + b2]))
       gram[i:i + b1, j:j + b2] = tile
       if symmetric and j != i:
         gram[j:j + b2, i:i + b1] = tile.T
