@@ -51,5 +51,7 @@ def test_training_set_mixes_traces_and_verification():
   assert 0.25 < verify.mean() < 0.35
   assert set(np.unique(tokens[verify, V.prompt_len + pa.PREFIX_TOKENS + 1])) == {V.yes, V.no}
   assert mask[:, :V.prompt_len].sum() == 0 and (mask[tokens == V.pad] == 0).all()
+  assert (mask[tokens == V.query] == 0).all()           # answered, never asked
+  assert (mask[verify, V.prompt_len + pa.PREFIX_TOKENS + 1] == 1).all()
   with pytest.raises(ValueError, match="approach_probs"):
     pa.training_set(rng, 4, V, np.ones((2, 3)), pa.default_error_rates())

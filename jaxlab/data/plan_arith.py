@@ -172,7 +172,9 @@ def training_set(rng: np.random.Generator, num: int, vocab: Vocab,
   a `verify_fraction` of the examples are verification examples (prefix,
   ``?``, ``Y`` if that teacher trace was correct else ``N``). The loss mask
   covers the tokens after the prompt (the model learns to write traces,
-  not problems). ``T = prompt_len + trace_len``.
+  not problems) except the ``?`` itself: the model learns to answer the
+  query, never to ask it, so its own samples always finish the trace.
+  ``T = prompt_len + trace_len``.
   """
   probs = np.asarray(approach_probs_FxZ, np.float64)
   if probs.shape != (NUM_FAMILIES, NUM_APPROACHES) or np.any(probs < 0):
@@ -194,7 +196,7 @@ def training_set(rng: np.random.Generator, num: int, vocab: Vocab,
   tokens = np.concatenate([prompts(problems, vocab), body], 1).astype(np.int32)
   loss_mask = np.zeros(tokens.shape, np.float32)
   loss_mask[:, vocab.prompt_len:] = 1.0
-  loss_mask[tokens == vocab.pad] = 0.0
+  loss_mask[(tokens == vocab.pad) | (tokens == vocab.query)] = 0.0
   return {"tokens": tokens, "mask": loss_mask}
 
 
