@@ -1,5 +1,6 @@
 """The decoder: forward pass, the KV-cache decode contract, masks, errors, sharding."""
 import dataclasses
+import functools
 
 import jax
 import jax.numpy as jnp
@@ -24,20 +25,28 @@ LENGTHS = jnp.array([9, 4, 6], jnp.int32)
 def setup():
   params = tfm.init_params(CFG, jax.random.PRNGKey(0))
   tokens = jax.random.randint(jax.random.PRNGKey(1), (B, L), 0, CFG.vocab_size)
-  full = tfm.Transformer(CFG).apply({"params": params}, tokens)
-  return params, tokens, full
+  return params, tokens, _forward(CFG, params, tokens)
 
 
-def _decode(cfg, params, tokens, cache, **kw):
+def _decode_eager(cfg, params, tokens, cache, **kw):
   return tfm.Transformer(cfg).apply({"params": params}, tokens, cache,
                                     method=tfm.Transformer.decode, **kw)
+
+
+# Jitted entry points: one compile per shape instead of op-by-op dispatch.
+_decode = jax.jit(_decode_eager, static_argnums=0)
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _forward(cfg, params, tokens, valid=None, prefix_len=None):
+  return tfm.Transformer(cfg).apply({"params": params}, tokens, valid, prefix_len)
 
 
 def test_forward_shape_and_causality(setup):
   params, tokens, full = setup
   assert full.shape == (B, L, CFG.vocab_size) and full.dtype == jnp.float32
   changed = tokens.at[:, 5].set((tokens[:, 5] + 1) % CFG.vocab_size)
-  again = tfm.Transformer(CFG).apply({"params": params}, changed)
+  again = _forward(CFG, params, changed)
   np.testing.assert_array_equal(again[:, :5], full[:, :5])
   assert not np.allclose(again[:, 5:], full[:, 5:])
 
@@ -51,14 +60,13 @@ def test_ragged_prefill_then_steps_match_full_forward(setup):
     np.testing.assert_allclose(logits[b, :LENGTHS[b]], full[b, :LENGTHS[b]], atol=1e-5)
   # Continue each row with its own next tokens, one jitted step at a time; the
   # reference is one full forward over the rows' whole (right-padded) sequences.
-  step = jax.jit(lambda p, t, c: _decode(CFG, p, t, c))
   ext = jax.random.randint(jax.random.PRNGKey(2), (B, 4), 0, CFG.vocab_size)
   whole = np.zeros((B, L + 4), np.int32)
   for b in range(B):
     whole[b, :LENGTHS[b] + 4] = np.concatenate([tokens[b, :LENGTHS[b]], ext[b]])
-  ref = tfm.Transformer(CFG).apply({"params": params}, jnp.asarray(whole))
+  ref = _forward(CFG, params, jnp.asarray(whole))
   for i in range(4):
-    logits, cache = step(params, ext[:, i:i + 1], cache)
+    logits, cache = _decode(CFG, params, ext[:, i:i + 1], cache)
     np.testing.assert_allclose(logits[:, 0], ref[jnp.arange(B), LENGTHS + i], atol=1e-5)
 
 
@@ -99,12 +107,11 @@ def test_gather_copies_rows(setup):
 
 def test_padding_and_prefix_masks(setup):
   params, tokens, full = setup
-  model = tfm.Transformer(CFG)
   valid = jnp.arange(L)[None] < LENGTHS[:, None]
-  padded = model.apply({"params": params}, jnp.where(valid, tokens, 0), valid)
+  padded = _forward(CFG, params, jnp.where(valid, tokens, 0), valid)
   for b in range(B):
     np.testing.assert_allclose(padded[b, :LENGTHS[b]], full[b, :LENGTHS[b]], atol=1e-5)
-  prefix_lm = model.apply({"params": params}, tokens, prefix_len_B=jnp.array([3, 0, 0]))
+  prefix_lm = _forward(CFG, params, tokens, None, jnp.array([3, 0, 0]))
   np.testing.assert_allclose(prefix_lm[1:], full[1:], atol=1e-6)
   assert not np.allclose(prefix_lm[0, :3], full[0, :3], atol=1e-4)  # sees the future
   np.testing.assert_allclose(tfm.attention_mask(
@@ -117,7 +124,7 @@ def test_other_positional_codes_decode_exactly(positional):
   cfg = dataclasses.replace(CFG, positional=positional, max_len=16, layer_types=None)
   params = tfm.init_params(cfg, jax.random.PRNGKey(3))
   tokens = jax.random.randint(jax.random.PRNGKey(4), (2, 6), 0, cfg.vocab_size)
-  full = tfm.Transformer(cfg).apply({"params": params}, tokens)
+  full = _forward(cfg, params, tokens)
   logits, _ = _decode(cfg, params, tokens, tfm.init_cache(cfg, 2, 8))
   np.testing.assert_allclose(logits, full, atol=1e-5)
 
@@ -126,10 +133,9 @@ def test_greedy_generate_follows_argmax(setup):
   params, tokens, _ = setup
   out = tfm.generate_greedy(CFG, params, tokens, LENGTHS, 3)
   assert out.shape == (B, 3)
-  forward = jax.jit(tfm.Transformer(CFG).apply)
   seq = jnp.zeros((B, L + 3), jnp.int32).at[:, :L].set(tokens)
   for i in range(3):   # causal: right padding never changes earlier logits
-    logits = forward({"params": params}, seq)[jnp.arange(B), LENGTHS + i - 1]
+    logits = _forward(CFG, params, seq)[jnp.arange(B), LENGTHS + i - 1]
     np.testing.assert_array_equal(out[:, i], jnp.argmax(logits, axis=-1))
     seq = seq.at[jnp.arange(B), LENGTHS + i].set(out[:, i])
 
@@ -140,7 +146,7 @@ def test_bad_inputs_raise_clear_errors(setup):
   with pytest.raises(ValueError, match=r"token ids must lie in \[0, 40\)"):
     model.apply({"params": params}, tokens.at[0, 0].set(40))
   with pytest.raises(ValueError, match="sequence longer than the cache"):
-    _decode(CFG, params, tokens, tfm.init_cache(CFG, B, 12).replace(
+    _decode_eager(CFG, params, tokens, tfm.init_cache(CFG, B, 12).replace(
         lengths=jnp.array([0, 4, 0], jnp.int32)))
   with pytest.raises(ValueError, match="num_kv_heads=3"):
     tfm.TransformerConfig(vocab_size=8, d_model=8, num_layers=1, num_heads=4, num_kv_heads=3)
@@ -148,8 +154,8 @@ def test_bad_inputs_raise_clear_errors(setup):
     tfm.TransformerConfig(vocab_size=8, d_model=8, num_layers=1, num_heads=2,
                           positional="alibi")
   # Under jit an overflowing row is poisoned (NaN logits), the others are fine.
-  logits, _ = jax.jit(lambda c: _decode(CFG, params, tokens[:, :2], c))(
-      tfm.init_cache(CFG, B, 4).replace(lengths=jnp.array([0, 3, 2], jnp.int32)))
+  logits, _ = _decode(CFG, params, tokens[:, :2],
+                      tfm.init_cache(CFG, B, 4).replace(lengths=jnp.array([0, 3, 2], jnp.int32)))
   logits = np.asarray(logits)
   assert np.isnan(logits[1]).all() and np.isfinite(logits[[0, 2]]).all()
 

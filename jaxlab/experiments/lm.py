@@ -80,6 +80,13 @@ def samples(config: ml_collections.ConfigDict, params: Any) -> list[str]:
   return [p + text.decode(o) for p, o in zip(config.sample_prompts, np.asarray(out))]
 
 
+def distinct_word_fraction(continuations: list[str]) -> float:
+  """Mean fraction of distinct words per continuation (1 = no repeats; low = loops)."""
+  fractions = [len(set(words)) / len(words)
+               for words in (c.split() for c in continuations) if words]
+  return float(np.mean(fractions)) if fractions else 0.0
+
+
 def _one_line(sample: str) -> str:
   """A sample as one Markdown-table-safe line."""
   return sample.replace("\n", " ⏎ ").replace("|", "¦").replace("`", "'")
@@ -98,6 +105,8 @@ def run(config: ml_collections.ConfigDict, workdir: str) -> dict[str, Any]:
   results["train_bytes"] = int(len(split.train))
   results["tokens_seen"] = config.train.num_steps * config.train.batch_size * config.seq_len
   texts = samples(config, runs[0].state.params)
+  results["sample_distinct_words"] = distinct_word_fraction(
+      [t[len(p):] for t, p in zip(texts, config.sample_prompts)])
   for i, sample in enumerate(texts):
     results[f"sample/{i}"] = _one_line(sample)
   with open(os.path.join(workdir, "samples.txt"), "w") as f:
@@ -137,4 +146,7 @@ def summarize(results: dict[str, Any]) -> str:
       f"perplexity {results['test_perplexity']:.2f}; train windows "
       f"{results['train_bits_per_byte']:.3f}), against "
       f"{results['unigram_bits_per_byte']:.3f} for the byte-unigram baseline and 8 for "
-      f"uniform bytes. Greedy samples (KV-cache decode) are in the table.")
+      f"uniform bytes. Its greedy continuations (KV-cache decode, in the table) "
+      f"{'fall into loops: only' if results['sample_distinct_words'] < 0.5 else 'use'} "
+      f"{100 * results['sample_distinct_words']:.0f}% distinct words, as greedy decoding "
+      f"of small LMs tends to.")
