@@ -2,6 +2,7 @@
 import dataclasses
 import functools
 
+import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -168,3 +169,13 @@ def test_partitioning_annotations_follow_the_mesh():
   assert specs["blocks_0"]["mlp"]["down"]["kernel"].spec == P("tensor", "fsdp")
   data_only = state_shardings(abstract, Mesh(np.asarray(jax.devices()[:4]), ("data",)))
   assert data_only["embed"]["embedding"].spec == P(None, None)
+
+
+def test_fsdp_tensor_sharded_forward_matches_replicated(setup):
+  params, tokens, full = setup
+  mesh = Mesh(np.asarray(jax.devices()[:4]).reshape(2, 2), ("fsdp", "tensor"))
+  boxed = jax.eval_shape(lambda r: tfm.init_params(CFG, r), jax.random.PRNGKey(0))
+  sharded = jax.device_put(nn.meta.unbox(params), nn.meta.unbox(
+      state_shardings(boxed, mesh)))
+  assert sharded["blocks_1"]["mlp"]["up"]["kernel"].sharding.spec == P("fsdp", "tensor")
+  np.testing.assert_allclose(_forward(CFG, sharded, tokens), full, atol=1e-5)
