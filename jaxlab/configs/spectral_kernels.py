@@ -13,7 +13,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   c.num_nodes = 2048           # Gauss-Gegenbauer nodes
   c.polynomial_degrees = (2, 3, 4)
   c.ratio_degrees = (1, 2, 3, 4)
-  c.slope_min_degree = 2
+  c.slope_min_degree = 8       # fit the tail: the asymptotic decay rate
   c.gram_points = 2000         # Gram-matrix cross-check on S^2
   c.gram_max_degree = 4
   c.seed = 0
@@ -21,6 +21,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     return c
   if arg == "tiny":
     c.max_degree = 10
+    c.slope_min_degree = 4
     c.num_nodes = 512
     c.polynomial_degrees = (2, 3)
     c.gram_points = 300
