@@ -43,12 +43,17 @@ def _config(args, dtype: str):
 
 
 def train_flops_per_token(cfg, seq_len: int) -> float:
-  """Model FLOPs per trained token: 6 x matmul params + causal attention."""
+  """Model FLOPs per trained token (PaLM's count, causal attention halved).
+
+  6 x the matmul parameters (forward + backward), plus attention scores and
+  mixing: a forward pass costs ``2 h hd L`` per layer for the causal average
+  of L/2 keys (QK^T and AV, 2 flops per multiply-add), training 3 times that.
+  """
   d, h, kv, hd, f = cfg.d_model, cfg.num_heads, cfg.num_kv_heads, cfg.head_dim, cfg.mlp_dim
   per_layer = d * (h + 2 * kv) * hd + h * hd * d + 3 * d * f
   matmul = cfg.num_layers * per_layer + d * cfg.vocab_size
-  attention = cfg.num_layers * 2 * h * hd * seq_len   # QK^T and AV, causal half of 4*L
-  return 6.0 * matmul + 3.0 * 2.0 * attention
+  attention_forward = cfg.num_layers * 2 * h * hd * seq_len
+  return 6.0 * matmul + 3.0 * attention_forward
 
 
 def _jaxlab_train(cfg, args) -> float:
