@@ -9,7 +9,7 @@ verification token after a query (see `Verifier`).
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, Sequence
+from typing import Callable
 
 import jax
 import jax.numpy as jnp
@@ -83,7 +83,3 @@ def by_name(name: str) -> Signal:
   if name not in SIGNALS:
     raise ValueError(f"unknown signal {name!r}; known: {sorted(SIGNALS)}")
   return SIGNALS[name]
-
-
-def needs_verifier(names: Sequence[str]) -> bool:
-  return any("sr" in n for n in names)

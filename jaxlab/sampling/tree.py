@@ -107,7 +107,7 @@ def _join(prefix: KVCache, prefix_rows_R: jax.Array, suffix: KVCache) -> KVCache
   slot_S = jnp.arange(s)
   plen_Rx1 = parent.lengths[:, None]
   from_prefix_RxS = slot_S[None] < plen_Rx1
-  p_idx = jnp.minimum(slot_S[None], prefix.max_len - 1) + 0 * plen_Rx1
+  p_idx = jnp.broadcast_to(jnp.minimum(slot_S, prefix.max_len - 1), from_prefix_RxS.shape)
   s_idx = jnp.clip(slot_S[None] - plen_Rx1, 0, suffix.max_len - 1)
 
   def pick(p_LxRxSxKxD, s_LxRxSxKxD):
