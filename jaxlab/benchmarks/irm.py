@@ -8,7 +8,10 @@ full-batch steps, in one process. jaxlab's time is a whole
 logging included); PyTorch's is its training loop. Both models are then
 scored on the same e = 0.9 test set.
 
-``jaxlab bench irm [--steps=501] [--repeats=3] [--hidden=390]``
+``jaxlab bench irm [--steps=501] [--repeats=3] [--hidden=390] [--torch-threads=N]``
+
+On a crowded CPU, PyTorch's intra-op threads suffer from oversubscription
+more than XLA's; ``--torch-threads=1`` shows how much of the gap that is.
 """
 from __future__ import annotations
 
@@ -105,7 +108,14 @@ def main(argv: list[str]) -> str:
   parser.add_argument("--repeats", type=int, default=3)
   parser.add_argument("--hidden", type=int, default=390)
   parser.add_argument("--seed", type=int, default=0)
+  parser.add_argument("--torch-threads", type=int, default=0,
+                      help="torch.set_num_threads (0: PyTorch's default)")
   args = parser.parse_args(argv)
+  if args.torch_threads < 0:
+    raise ValueError(f"--torch-threads must be >= 0, got {args.torch_threads}")
+  if args.torch_threads:
+    import torch
+    torch.set_num_threads(args.torch_threads)
   from jaxlab.experiments import _invariance as inv
   train, test = _data(args.seed)
   test_batch = test.batch(0)
@@ -123,8 +133,9 @@ def main(argv: list[str]) -> str:
   torch_acc = torch_accuracy(trained["torch"], test_batch)
   rows = [["jaxlab (shared loop, incl. compile)", t_jax, jax_acc, 1.0],
           ["PyTorch (plain loop)", t_torch, torch_acc, t_torch / t_jax]]
+  import torch
   return (f"IRMv1 on Colored Digits: {args.steps} full-batch steps, "
           f"{train.batch_size} images, MLP {args.hidden}x{args.hidden}, "
-          f"median of {args.repeats}\n\n"
+          f"median of {args.repeats}, {torch.get_num_threads()} PyTorch threads\n\n"
           + markdown_table(["implementation", "seconds", "test acc (e=0.9)",
                             "time / jaxlab time"], rows))

@@ -66,7 +66,7 @@ def run(config, workdir: str) -> dict:
               for seed in tqdm(range(config.seeds), desc="pirm_partitions")]
   _, test_envs = cd.hierarchical_envs(tuple(config.train_flips),
                                       tuple(config.test_flips))
-  rows = [m for m in config.methods] + (["cross_lt5"] if "pirm_meta" in config.methods else [])
+  rows = list(config.methods) + (["cross_lt5"] if "pirm_meta" in config.methods else [])
   samples: dict[str, list[float]] = {}
   for flip in config.test_flips:
     envs = [e for e in test_envs if e.color_flip == flip]
