@@ -220,7 +220,8 @@ def main(argv: list[str]) -> str:
   def row(metric, ours_value, peer_values, higher_is_better):
     valid = [v for v in peer_values if v > 0] or [float("nan")]   # 0: lost in timing noise
     best = max(valid) if higher_is_better else min(valid)
-    ratio = ours_value / best if higher_is_better else best / ours_value
+    ratio = (ours_value / best if higher_is_better
+             else best / ours_value if ours_value > 0 else float("nan"))
     return (metric, ours_value, *peer_values, ratio)
 
   rows = [row("train tokens/s", tokens / ours[0],
