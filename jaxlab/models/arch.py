@@ -31,6 +31,7 @@ of the NTK parametrisation expects and the first layer's NNGP kernel is
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from typing import Callable, Union
 
@@ -208,7 +209,7 @@ class SpecNet(nn.Module):
                        f"{PARAMETRIZATIONS}")
     chex.assert_rank(z_BxD, 2)
     x = z_BxD * math.sqrt(z_BxD.shape[-1])
-    counter = iter(range(10**9))
+    counter = itertools.count()
 
     def run(node: Layer, x):
       if isinstance(node, Dense):
