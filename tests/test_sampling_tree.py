@@ -26,7 +26,9 @@ def _search(share, **kw):
 
 @pytest.fixture(scope="module")
 def trees():
-  return {share: _search(share) for share in (True, False)}
+  out = {share: _search(share) for share in (True, False)}
+  out["segmented"] = _search(True, segment_tokens=2)   # level 2 (3 tokens) -> 2 + 1
+  return out
 
 
 def test_branches_equal_decoding_their_prefix_from_scratch(trees):
@@ -47,11 +49,13 @@ def test_branches_equal_decoding_their_prefix_from_scratch(trees):
   assert (np.diff(np.asarray(r.scores_BxK), axis=1) <= 0).all()   # best first
 
 
-def test_shared_prefix_and_gathered_caches_agree(trees):
-  a, b = trees[True], trees[False]
+@pytest.mark.parametrize("layout", [True, "segmented"])
+def test_shared_prefix_and_gathered_caches_agree(trees, layout):
+  a, b = trees[layout], trees[False]
   np.testing.assert_array_equal(a.tokens_BxKxT, b.tokens_BxKxT)
   np.testing.assert_allclose(a.logprobs_BxKxT, b.logprobs_BxKxT, atol=1e-5)
   np.testing.assert_allclose(a.scores_BxK, b.scores_BxK, atol=1e-5)
+  np.testing.assert_array_equal(a.generated_tokens_B, b.generated_tokens_B)
 
 
 def test_budget_accounting_on_a_hand_checked_tree(trees):
@@ -73,6 +77,9 @@ def test_shared_prefix_memory_grows_with_distinct_tokens(trees):
   assert trees[False].cache_bytes == 2 * 4 * (5 + 5 + 1) * slot
   # shared: 2 kept prefixes of 5 + 2 + 1 slots, 4 suffixes of 3 + 1 slots
   assert trees[True].cache_bytes == 2 * (2 * 8 + 4 * 4) * slot
+  # segmented: after the first 2-token segment each of the 4 children owns a
+  # joined prefix of 8 + 2 slots, plus its last suffix of 1 + 1 slots
+  assert trees["segmented"].cache_bytes == 2 * (4 * 10 + 4 * 2) * slot
   deep = (tree.Level(4, 64, 1), tree.Level(16, 8))
   shared = tree._static_costs(MODEL, deep, 1, 512, 0, True)[2]
   gathered = tree._static_costs(MODEL, deep, 1, 512, 0, False)[2]

@@ -110,11 +110,13 @@ def decode_tokens(model: Transformer, params, cache: KVCache,
                   temperature_B: jax.Array | None = None,
                   stop_tokens: Sequence[int] = (), pad_id: int = 0,
                   prefix: KVCache | None = None,
-                  prefix_rows: jax.Array | None = None) -> Generation:
+                  prefix_rows: jax.Array | None = None,
+                  first_step: int = 0) -> Generation:
   """Samples `num_tokens` tokens per row with a `lax.scan` (`num_tokens`
   forward calls); rows with `done_B` set generate nothing.
 
-  Step t draws with ``fold_in(rng, t)``. With `prefix`/`prefix_rows`, row b
+  Step t draws with ``fold_in(rng, first_step + t)`` (so decoding in
+  segments draws what one scan would). With `prefix`/`prefix_rows`, row b
   attends to the shared prefix row ``prefix_rows[b]`` before its own cache.
   """
   b = logits_BxV.shape[0]
@@ -138,7 +140,7 @@ def decode_tokens(model: Transformer, params, cache: KVCache,
     return (cache, logits_Bx1xV[:, 0], done_B), out
 
   (cache, logits_BxV, done_B), (tok, logp, ent, live) = jax.lax.scan(
-      step, (cache, logits_BxV, done_B), jnp.arange(num_tokens))
+      step, (cache, logits_BxV, done_B), first_step + jnp.arange(num_tokens))
   return Generation(tokens_BxN=tok.T, logprobs_BxN=logp.T, entropies_BxN=ent.T,
                     mask_BxN=live.T, done_B=done_B, cache=cache,
                     next_logits_BxV=logits_BxV)
