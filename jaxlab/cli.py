@@ -23,7 +23,7 @@ _EPILOG = textwrap.dedent("""\
       jaxlab bench digits                           # timing table against a peer
 
     Re-running `jaxlab run` with the same --workdir resumes from the last good
-    checkpoint. Multi-host: set JAXLAB_COORDINATOR=host:port,
+    checkpoint (a workdir made with another config is refused, not mixed). Multi-host: set JAXLAB_COORDINATOR=host:port,
     JAXLAB_NUM_PROCESSES and JAXLAB_PROCESS_ID on every process (see
     scripts/launch_multihost.sh). JAX_NUM_CPU_DEVICES=N fakes N CPU devices.
     """)
@@ -103,9 +103,19 @@ def cmd_run(name: str, workdir: str, selector: str | None, overrides: list[str])
     config = apply_overrides(load_config(name, selector), overrides)
   except ConfigError as e:
     raise CliError(str(e)) from None
+  from jaxlab.experiments.common import claim_workdir
   from jaxlab.train import parallel
+  try:
+    claim_workdir(workdir, config)
+  except ValueError as e:
+    raise CliError(str(e)) from None
   parallel.initialize_distributed()
-  results = module.run(config, workdir)
+  try:
+    results = module.run(config, workdir)
+  except ValueError as e:   # A bad setting caught by the experiment itself.
+    if os.environ.get("JAXLAB_TRACEBACK"):
+      raise
+    raise CliError(f"{e} (set JAXLAB_TRACEBACK=1 for the full trace)") from None
   print(json.dumps(results, indent=1, sort_keys=True))
   print(f"wrote {os.path.join(workdir, 'results.json')}")
 

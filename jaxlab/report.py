@@ -48,6 +48,13 @@ def run_experiment(name: str, workdir: str, variant: str | None) -> None:
   if _is_current(workdir, config):
     return
   try:
+    common.claim_workdir(workdir, config)
+  except common.WorkdirConfigMismatch as e:
+    aside = f"{workdir}.stale-{datetime.datetime.now():%Y%m%d-%H%M%S}"
+    print(f"{e}; moving it to {aside} and starting afresh")
+    os.rename(workdir, aside)
+    common.claim_workdir(workdir, config)
+  try:
     experiments.load(name).run(config, workdir)
     if os.path.exists(failed):
       os.remove(failed)

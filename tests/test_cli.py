@@ -61,3 +61,27 @@ def test_run_writes_results_metrics_events_checkpoints_figure(tmp_path, capsys):
   assert list((seed_dir / "tensorboard").glob("events.out.tfevents.*"))
   assert (seed_dir / "checkpoints" / "120").is_dir()
   assert (workdir / "digits_curves.png").stat().st_size > 10_000
+
+
+def test_a_workdir_made_with_another_config_is_refused(tmp_path, capsys):
+  workdir = str(tmp_path / "w")
+  base = ["run", "digits", "--workdir", workdir, "--config=digits:tiny",
+          "--config.train.num_steps=4", "--config.train.eval_every=0"]
+  assert cli.main(base) == 0
+  assert cli.main(base) == 0                       # same config: resumes (done)
+  capsys.readouterr()
+  assert cli.main(base[:-2] + ["--config.train.num_steps=8", base[-1]]) == 2
+  err = capsys.readouterr().err
+  assert "holds a run with a different config (train.num_steps: 4 -> 8)" in err
+  assert err.count("\n") == 1
+
+
+def test_a_bad_setting_found_by_the_experiment_is_one_line(tmp_path, capsys, monkeypatch):
+  from jaxlab import experiments
+
+  def run(config, workdir):
+    raise ValueError("unknown partition 'b7'; known: ['b0', 'b1']")
+  monkeypatch.setattr(experiments.load("digits"), "run", run)
+  assert cli.main(["run", "digits", "--workdir", str(tmp_path), "--config=digits:tiny"]) == 2
+  err = capsys.readouterr().err
+  assert err.startswith("jaxlab: error: unknown partition 'b7'") and err.count("\n") == 1

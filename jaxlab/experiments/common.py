@@ -97,3 +97,47 @@ def figure_backend() -> None:
   import matplotlib
   if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
     matplotlib.use("Agg")
+
+
+CONFIG_FILE = "config.json"
+
+
+class WorkdirConfigMismatch(ValueError):
+  """The workdir holds a run made with another config."""
+
+
+def _flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
+  if isinstance(tree, Mapping):
+    out: dict[str, Any] = {}
+    for k, v in tree.items():
+      out.update(_flatten(v, f"{prefix}{k}."))
+    return out
+  return {prefix[:-1]: tree}
+
+
+def claim_workdir(workdir: str, config: Any) -> None:
+  """Records `config` in ``workdir/config.json``, or raises when the workdir
+  already holds a run with a different config (its checkpoints and cached
+  sub-runs would silently mix two settings)."""
+  path = os.path.join(workdir, CONFIG_FILE)
+  results_path = os.path.join(workdir, RESULTS_FILE)
+  current = json.loads(json.dumps(_jsonable(config.to_dict())))
+  stored = None
+  if os.path.exists(path):
+    with open(path) as f:
+      stored = json.load(f)
+  elif os.path.exists(results_path):     # A run made before config.json existed.
+    with open(results_path) as f:
+      stored = json.load(f).get("config")
+  if stored is not None:
+    if stored != current:
+      old, new = _flatten(stored), _flatten(current)
+      diff = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
+      shown = ", ".join(f"{k}: {old.get(k)!r} -> {new.get(k)!r}" for k in diff[:4])
+      more = f" (+{len(diff) - 4} more)" if len(diff) > 4 else ""
+      raise WorkdirConfigMismatch(
+          f"{workdir} holds a run with a different config ({shown}{more}); "
+          f"use another --workdir or remove that one")
+  os.makedirs(workdir, exist_ok=True)
+  if _is_writer():
+    atomic_write_json(path, current)
