@@ -8,7 +8,7 @@ first call):
 
 - (a) 64 parallel samples of 256 new tokens from one prompt
   (`generate(num_return_sequences=64, do_sample=True)` vs
-  `jaxlab.sampling.parallel_sample`);
+  `jaxlab.sampling.parallel_sample`, scanning in 32-token segments);
 - (b) a 3-level tree with branching 4 (4 -> 16 -> 64 nodes); the peer
   grows it level by level with `generate` on the previous level's
   sequences (re-encoding the prefix each level, its natural way), jaxlab
@@ -30,6 +30,7 @@ import numpy as np
 
 from jaxlab.benchmarks.common import markdown_table, median_seconds
 
+SEGMENT = 32   # tokens per scan in parallel sampling (see tree_search)
 DESCRIPTION = ("Generated tokens/s: 64 parallel samples and a branching-4 tree, "
                "jaxlab lax.scan decoding vs transformers generate (CPU); tree KV memory")
 
@@ -87,7 +88,7 @@ def main(argv: list[str]) -> str:
 
   def jax_parallel():
     r = parallel_sample(model, params, prompt, lengths, num_samples, new_tokens,
-                        strategy, jax.random.PRNGKey(0))
+                        strategy, jax.random.PRNGKey(0), segment_tokens=SEGMENT)
     jax.block_until_ready(r.tokens_BxKxT)
 
   def jax_tree(share=True):

@@ -207,6 +207,11 @@ def run(config: ml_collections.ConfigDict, workdir: str) -> dict[str, float]:
           if metric != "tokens":
             samples[f"{name}/gap_{metric}/b{b}"] = [
                 t - r[f"{metric}/b{b}/parallel"] for t, r in zip(tree_mean, runs)]
+        for sig in config.tree_signals:
+          mine = [k for k in trees if k.endswith(f"_{sig}")]
+          samples[f"{name}/gap_vote/b{b}/{sig}"] = [
+              np.mean([r[f"vote/{k}"] for k in mine]) - r[f"vote/b{b}/parallel"]
+              for r in runs]
   details = common.mean_std(samples)
   details["trace_len"] = pa.Vocab(config.modulus).trace_len
   common.atomic_write_json(os.path.join(workdir, DETAILS_FILE), details)
@@ -241,18 +246,20 @@ def plot(results: dict[str, float], config, workdir: str) -> None:
              ylabel="majority-vote accuracy" if metric == "vote" else "pass@k",
              title=f"{name} (H(pi) = {h:.2f} nats)")
       ax.legend(fontsize=6)
+  fig.tight_layout()
   common.save_figure(fig, workdir, "breadth_depth")
 
   fig, (ax_pi, ax_sig) = plt.subplots(1, 2, figsize=(10, 3.5))
   width = 0.4
+  parts = ("entropy", "breadth", "depth")
   for i, name in enumerate(MODELS):
-    pis = [results[f"{name}/profile/pi/{z}"] for z in range(pa.NUM_APPROACHES)]
-    ax_pi.bar(np.arange(pa.NUM_APPROACHES) + i * width, pis, width, label=name)
+    ax_pi.bar(np.arange(len(parts)) + i * width,
+              [results[f"{name}/profile/{p}"] for p in parts], width, label=name)
     corr = [results[f"{name}/signal_corr/{s}"] for s in PROFILE_SIGNALS]
     ax_sig.bar(np.arange(len(PROFILE_SIGNALS)) + i * width, corr, width, label=name)
-  ax_pi.set(xticks=np.arange(pa.NUM_APPROACHES) + width / 2,
-            xticklabels=["left fold", "pairwise", "right fold"],
-            ylabel="share of samples", title="pooled diversity profile")
+  ax_pi.set(xticks=np.arange(len(parts)) + width / 2,
+            xticklabels=["H(pi) approaches", "breadth I(Y;Z)", "depth H(Y|Z)"],
+            ylabel="nats (mean over problems)", title="diversity profile per problem")
   ax_sig.set(xticks=np.arange(len(PROFILE_SIGNALS)) + width / 2,
              xticklabels=PROFILE_SIGNALS, ylabel="corr(prefix signal, success)",
              title="signal quality within a problem")
@@ -262,11 +269,18 @@ def plot(results: dict[str, float], config, workdir: str) -> None:
 
 
 def summarize(results: dict[str, float]) -> str:
-  budgets = sorted({int(k.split("/b")[-1]) for k in results
+  budgets = sorted({int(k.split("/")[2][1:]) for k in results
                     if "/gap_vote/b" in k and not k.endswith("_std")})
+  sigs = sorted({k.split("/")[3] for k in results
+                 if k.startswith("base/gap_vote/b") and k.count("/") == 3
+                 and not k.endswith("_std")})
   parts = []
   for name in MODELS:
     gaps = ", ".join(f"{results[f'{name}/gap_vote/b{b}']:+.3f}" for b in budgets)
+    by_signal = "; ".join(
+        f"{sig}-guided trees " + ", ".join(
+            f"{results[f'{name}/gap_vote/b{b}/{sig}']:+.3f}" for b in budgets)
+        for sig in sigs)
     parts.append(
         f"the {name} model has H(pi) = {results[f'{name}/profile/entropy']:.2f} "
         f"nats (effective approaches "
@@ -274,7 +288,8 @@ def summarize(results: dict[str, float]) -> str:
         f"accuracy {results[f'{name}/profile/accuracy']:.2f}, within-problem "
         f"corr(ENT+SR, success) {results[f'{name}/signal_corr/ent+sr']:+.2f}); "
         f"tree minus parallel majority-vote accuracy at budgets "
-        f"{', '.join(str(b) for b in budgets)} traces: {gaps}")
+        f"{', '.join(str(b) for b in budgets)} traces: {gaps} (by signal: "
+        f"{by_signal})")
   agree = sum(results[f"aligned/gap_vote/b{b}"] > results[f"base/gap_vote/b{b}"]
               for b in budgets)
   return ("The paper claims low-diversity (aligned) models gain from depth, i.e. "
