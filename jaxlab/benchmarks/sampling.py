@@ -12,7 +12,7 @@ first call):
 - (b) a 3-level tree with branching 4 (4 -> 16 -> 64 nodes); the peer
   grows it level by level with `generate` on the previous level's
   sequences (re-encoding the prefix each level, its natural way), jaxlab
-  with `tree_search` in one jitted call;
+  with `tree_search` in one jitted call (32-token segments);
 - the peer is timed with each torch thread count given and its best is
   reported (oversubscribed CPUs punish extra threads badly);
 - the persistent KV-cache memory of tree (b) with shared prefixes vs with
@@ -91,9 +91,9 @@ def main(argv: list[str]) -> str:
                         strategy, jax.random.PRNGKey(0), segment_tokens=SEGMENT)
     jax.block_until_ready(r.tokens_BxKxT)
 
-  def jax_tree(share=True):
+  def jax_tree(share=True, segment=SEGMENT):
     r = tree_search(model, params, prompt, lengths, levels, strategy,
-                    jax.random.PRNGKey(0), share_prefix=share)
+                    jax.random.PRNGKey(0), share_prefix=share, segment_tokens=segment)
     jax.block_until_ready(r.tokens_BxKxT)
     return r
 
@@ -124,12 +124,14 @@ def main(argv: list[str]) -> str:
   speed = markdown_table(
       ["workload (same random Qwen3-style weights, CPU)", "jaxlab tokens/s",
        "transformers tokens/s", "speed-up", "best torch threads"], rows)
-  shared, gathered = jax_tree(True).cache_bytes, jax_tree(False).cache_bytes
+  gathered = jax_tree(False).cache_bytes
   memory = markdown_table(
-      ["tree (b) KV cache", "bytes", "vs gathered"],
-      [["shared prefixes (prefix rows + per-branch suffixes)", shared,
-        shared / gathered],
-       ["gathered full-length cache per node", gathered, 1.0]])
+      ["tree (b) persistent KV cache", "bytes", "vs gathered"],
+      [[label, n, n / gathered] for label, n in (
+          ("shared prefixes, one scan per level", jax_tree(True, None).cache_bytes),
+          (f"shared prefixes, {SEGMENT}-token segments (timed above)",
+           jax_tree(True).cache_bytes),
+          ("gathered full-length cache per node", gathered))])
   model_line = (f"Model: Qwen3-style, d_model {cfg.d_model}, {cfg.num_layers} layers, "
                 f"{cfg.num_heads} heads / {cfg.num_kv_heads} KV heads, vocab "
                 f"{cfg.vocab_size}; median of {repeats} after a warm-up "
