@@ -25,7 +25,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   c.train = ml_collections.ConfigDict({
       "num_steps": 600, "batch_size": 32, "num_devices": 0,
       "log_every": 50, "eval_every": 150, "checkpoint_every": 300})
-  if arg in (None, "", "default"):
+  if arg in (None, "", "default", "cpu"):
     return c
   if arg == "tiny":
     c.seq_len = 16
@@ -44,4 +44,4 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     c.train.checkpoint_every = 30
     c.train.tensorboard = False   # its import alone costs seconds
     return c
-  raise ValueError(f"unknown universal_text config variant {arg!r}; known: default, tiny")
+  raise ValueError(f"unknown universal_text config variant {arg!r}; known: default (= cpu), tiny")
