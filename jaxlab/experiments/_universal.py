@@ -145,7 +145,9 @@ def plot_positions(ax: Any, curves: Mapping[str, np.ndarray], skip: int,
   """Per-position log-loss curves (moving average of `smooth` positions)."""
   for name, curve in curves.items():
     y = np.convolve(curve[skip:], np.ones(smooth) / smooth, mode="valid")
-    ax.plot(np.arange(skip, skip + len(y)), y, lw=1.2, label=name)
+    style = (dict(lw=2.2, color="k", zorder=5) if name == "transformer"
+             else dict(lw=1.0, ls="--" if name.startswith("ctw") else "-"))
+    ax.plot(np.arange(skip, skip + len(y)), y, label=name, **style)
   ax.set(xlabel="position t in the sequence", ylabel="log-loss (nats)")
   ax.legend(fontsize=7)
 

@@ -65,6 +65,7 @@ def plot(per_seed: list[dict[str, Any]], config: ml_collections.ConfigDict,
                      label="true source" if name == "oracle" else f"{name} (Bayes)")
   ax_curve.set(xscale="log", xlabel="training tokens", ylabel="test log-loss (nats)",
                title="Transformer test loss while training")
+  ax_curve.xaxis.set_minor_formatter(plt.NullFormatter())   # no crowded labels
   ax_curve.legend(fontsize=7)
   fig.tight_layout()
   common.save_figure(fig, workdir, "universal_markov")
