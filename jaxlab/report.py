@@ -74,17 +74,21 @@ def reproduce(names: Sequence[str], out: str, preset: str = "cpu") -> str:
   return build_report(out, names, preset)
 
 
+_MAX_TABLE_ROWS = 40
+
+
 def _results_table(results: dict) -> str:
   rows = []
-  for key in sorted(results):
-    if key.endswith("_std"):
-      continue
+  keys = [k for k in sorted(results) if not k.endswith("_std")]
+  for key in keys[:_MAX_TABLE_ROWS]:
     value, std = results[key], results.get(f"{key}_std")
     if isinstance(value, float):
       text = f"{value:.4g}" + (f" ± {std:.2g}" if isinstance(std, float) else "")
     else:
       text = str(value)
     rows.append(f"| `{key}` | {text} |")
+  if len(keys) > _MAX_TABLE_ROWS:
+    rows.append(f"| … | {len(keys) - _MAX_TABLE_ROWS} more in results.json |")
   return "\n".join(["| result | value (mean ± std over seeds) |", "|---|---|", *rows])
 
 
