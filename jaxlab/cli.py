@@ -105,11 +105,11 @@ def cmd_run(name: str, workdir: str, selector: str | None, overrides: list[str])
     raise CliError(str(e)) from None
   from jaxlab.experiments.common import claim_workdir
   from jaxlab.train import parallel
+  parallel.initialize_distributed()   # before anything touches a JAX backend
   try:
     claim_workdir(workdir, config)
   except ValueError as e:
     raise CliError(str(e)) from None
-  parallel.initialize_distributed()
   try:
     results = module.run(config, workdir)
   except ValueError as e:   # A bad setting caught by the experiment itself.
