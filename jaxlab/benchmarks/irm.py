@@ -21,13 +21,11 @@ import tempfile
 import numpy as np
 
 from jaxlab.benchmarks.common import markdown_table, median_seconds
+from jaxlab.configs._colored_digits import (IRM_ANNEAL_STEP as ANNEAL, IRM_L2 as L2,
+                                            IRM_LAMBDA as LAMBDA, IRM_LR as LR, IRM_STEPS)
 
 DESCRIPTION = "IRMv1 Colored Digits training: jaxlab loop vs a plain PyTorch loop"
 
-LR = 4.898536566546834e-4
-L2 = 0.00110794568
-LAMBDA = 91257.18613115903
-ANNEAL = 190
 
 
 def _data(seed: int):
@@ -104,7 +102,7 @@ def jaxlab_irm(train, steps: int, hidden: int, seed: int):
 
 def main(argv: list[str]) -> str:
   parser = argparse.ArgumentParser(prog="jaxlab bench irm", description=DESCRIPTION)
-  parser.add_argument("--steps", type=int, default=501)
+  parser.add_argument("--steps", type=int, default=IRM_STEPS)
   parser.add_argument("--repeats", type=int, default=3)
   parser.add_argument("--hidden", type=int, default=390)
   parser.add_argument("--seed", type=int, default=0)
