@@ -7,6 +7,8 @@ positional code, context length).
 """
 import ml_collections
 
+from jaxlab.configs._universal import set_transformer_training, shrink_to_tiny
+
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   c = ml_collections.ConfigDict()
@@ -18,9 +20,8 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   c.seeds = (0, 1)
   c.kt_orders = (1,)          # the Bayes predictor (add-alpha of the true order)
   c.ctw_depths = ()
-  c.model = ml_collections.ConfigDict({
-      "d_model": 32, "num_layers": 2, "num_heads": 1, "mlp_dim": 0,
-      "positional": "rope"})
+  set_transformer_training(c, d_model=32, num_heads=1, num_steps=400, eval_every=100,
+                           checkpoint_every=200)
   # name -> changes to the base (model fields, or seq_len for the context).
   c.variants = ml_collections.ConfigDict({
       "base": {},
@@ -31,28 +32,14 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
       "no_pos": {"positional": "none"},
       "context_32": {"seq_len": 32},
   })
-  c.learning_rate = 2e-3
-  c.warmup_steps = 50
-  c.weight_decay = 0.0
-  c.train = ml_collections.ConfigDict({
-      "num_steps": 400, "batch_size": 32, "num_devices": 0,
-      "log_every": 50, "eval_every": 100, "checkpoint_every": 200})
   if arg in (None, "", "default", "cpu"):
     return c
   if arg == "tiny":
+    shrink_to_tiny(c)
     c.seq_len = 16
     c.num_test = 32
     c.seeds = (0,)
-    c.model.d_model = 16
-    c.model.num_layers = 1
     c.variants = ml_collections.ConfigDict({
         "base": {}, "no_pos": {"positional": "none"}})
-    c.warmup_steps = 5
-    c.train.num_steps = 30
-    c.train.batch_size = 16
-    c.train.log_every = 10
-    c.train.eval_every = 0
-    c.train.checkpoint_every = 30
-    c.train.tensorboard = False   # its import alone costs seconds
     return c
   raise ValueError(f"unknown universal_ablation config variant {arg!r}; known: default (= cpu), tiny")
