@@ -8,12 +8,15 @@ def set_transformer_training(c: ml_collections.ConfigDict, *, d_model: int,
                              num_heads: int, num_steps: int, eval_every: int,
                              checkpoint_every: int, positional: str = "rope",
                              learning_rate: float = 2e-3, warmup_steps: int = 50,
-                             weight_decay: float = 0.0, batch_size: int = 32
-                             ) -> None:
-  """Adds ``model``, the optimiser fields and ``train`` (the loop's settings)."""
+                             weight_decay: float = 0.0, batch_size: int = 32,
+                             bos: bool = False) -> None:
+  """Adds ``model``, the optimiser fields and ``train`` (the loop's settings).
+
+  ``bos``: the model reads a beginning-of-sequence token before the data.
+  """
   c.model = ml_collections.ConfigDict({
       "d_model": d_model, "num_layers": 2, "num_heads": num_heads, "mlp_dim": 0,
-      "positional": positional})
+      "positional": positional, "bos": bos})
   c.learning_rate = learning_rate
   c.warmup_steps = warmup_steps
   c.weight_decay = weight_decay

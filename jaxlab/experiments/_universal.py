@@ -33,9 +33,13 @@ from jaxlab.universal.kt import kt_log_loss
 
 def transformer_config(model: ml_collections.ConfigDict, vocab_size: int,
                        seq_len: int) -> TransformerConfig:
-  """The frozen model dataclass from an experiment's ``config.model``."""
+  """The frozen model dataclass from an experiment's ``config.model``.
+
+  With ``model.bos`` the vocabulary gains one id past the data's symbols, a
+  beginning-of-sequence token read before the first symbol (see `bos_id`).
+  """
   return TransformerConfig(
-      vocab_size=vocab_size, d_model=model.d_model, num_layers=model.num_layers,
+      vocab_size=vocab_size + int(model.get("bos", False)), d_model=model.d_model, num_layers=model.num_layers,
       num_heads=model.num_heads, mlp_dim=model.get("mlp_dim") or None,
       positional=model.positional, max_len=seq_len)
 
@@ -49,17 +53,44 @@ def optimizer(config: ml_collections.ConfigDict) -> optax.GradientTransformation
                      optax.adamw(schedule, weight_decay=config.weight_decay))
 
 
-def transformer_log_loss_fn(model_cfg: TransformerConfig
+def bos_id(model: ml_collections.ConfigDict, model_cfg: TransformerConfig) -> int | None:
+  """The beginning-of-sequence id (the vocabulary's last) if ``model.bos``.
+
+  Why a BOS token: attention to a fixed first token acts as a pseudo-count,
+  so one head can output add-alpha counts (n_1 + beta v) / (n + beta), the
+  Bayes predictor's form; without it the model has to learn a sink at
+  position 0 from the data token there.
+  """
+  return model_cfg.vocab_size - 1 if model.get("bos", False) else None
+
+
+def with_bos(tokens_BxT: jax.Array, bos: int | None) -> jax.Array:
+  """``[B, T + 1]`` with `bos` read first, or the tokens as they are."""
+  if bos is None:
+    return tokens_BxT
+  return jnp.concatenate([jnp.full_like(tokens_BxT[:, :1], bos), tokens_BxT], axis=1)
+
+
+def transformer_log_loss_fn(model_cfg: TransformerConfig, bos: int | None
                             ) -> Callable[[Any, jax.Array], jax.Array]:
-  """A jitted ``(params, tokens_BxT) -> loss_BxT`` (position 0: log vocab)."""
+  """A jitted ``(params, tokens_BxT) -> loss_BxT``.
+
+  Position 0 is predicted from the BOS token alone, or without one costs
+  ``log A`` (A: the data's alphabet).
+  """
   model = Transformer(model_cfg)
 
   @jax.jit
   def log_loss(params, tokens_BxT):
-    logits = model.apply({"params": params}, tokens_BxT[:, :-1])
-    nll = -jnp.take_along_axis(jax.nn.log_softmax(logits), tokens_BxT[:, 1:, None],
+    inputs = with_bos(tokens_BxT, bos)[:, :-1]
+    logits = model.apply({"params": params}, inputs)
+    targets = tokens_BxT[:, -logits.shape[1]:]
+    nll = -jnp.take_along_axis(jax.nn.log_softmax(logits), targets[..., None],
                                axis=-1)[..., 0]
-    first = jnp.full((tokens_BxT.shape[0], 1), math.log(model_cfg.vocab_size))
+    if bos is not None:
+      return nll
+    alphabet = model_cfg.vocab_size
+    first = jnp.full((tokens_BxT.shape[0], 1), math.log(alphabet))
     return jnp.concatenate([first, nll], axis=1)
 
   return log_loss
@@ -87,7 +118,12 @@ def train_transformer(workdir: str, config: ml_collections.ConfigDict,
   ``t >= skip``. Returns the loop's result and the final ``loss_NxT`` on
   `eval_tokens`.
   """
-  log_loss = transformer_log_loss_fn(model_cfg)
+  bos = bos_id(config.model, model_cfg)
+  log_loss = transformer_log_loss_fn(model_cfg, bos)
+  token_loss = make_loss_fn(Transformer(model_cfg).apply)
+
+  def loss_fn(params, batch, rng):
+    return token_loss(params, {**batch, "tokens": with_bos(batch["tokens"], bos)}, rng)
 
   def eval_fn(params):
     return {"loss": float(batched(log_loss, params, eval_tokens)[:, skip:].mean())}
@@ -96,7 +132,7 @@ def train_transformer(workdir: str, config: ml_collections.ConfigDict,
   result = train(
       workdir, init_params=lambda rng: init_params(model_cfg, rng),
       tx=optimizer(config), data=data, config=loop,
-      loss_fn=make_loss_fn(Transformer(model_cfg).apply), eval_fn=eval_fn)
+      loss_fn=loss_fn, eval_fn=eval_fn)
   return result, batched(log_loss, result.state.params, eval_tokens)
 
 
