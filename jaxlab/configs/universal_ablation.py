@@ -1,6 +1,6 @@
 """universal_ablation: which Transformer component closes the gap to the
 Bayes predictor on in-context order-1 Markov chains (depth, heads, width,
-positional code, context length).
+positional code, a beginning-of-sequence token, context length).
 
     jaxlab run universal_ablation --workdir runs/universal_ablation
     jaxlab run universal_ablation --workdir runs/universal_ablation_tiny --config=universal_ablation:tiny
@@ -30,6 +30,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
       "width_16": {"d_model": 16},
       "learned_pos": {"positional": "learned"},
       "no_pos": {"positional": "none"},
+      "bos": {"bos": True},
       "context_32": {"seq_len": 32},
   })
   if arg in (None, "", "default", "cpu"):

@@ -1,12 +1,12 @@
 """Ablations of the Transformer on in-context Markov chains (arXiv 2307.07843).
 
 The paper's non-asymptotic question: at a fixed training budget, how does
-each component (depth, heads, width, positional code, context length)
-change the gap to the best achievable loss? Each variant changes one thing
-of the base model and is trained for the same steps on the same fresh
-chains; its gap is measured against the Bayes predictor (add-alpha counting
-of the true order) on the same held-out sequences, which makes variants of
-different context length comparable.
+each component (depth, heads, width, positional code, a beginning-of-sequence
+token, context length) change the gap to the best achievable loss? Each
+variant changes one thing of the base model and is trained for the same
+steps on the same fresh chains; its gap is measured against the Bayes
+predictor (add-alpha counting of the true order) on the same held-out
+sequences, which makes variants of different context length comparable.
 """
 from __future__ import annotations
 
@@ -20,10 +20,10 @@ from jaxlab.experiments import _universal as U
 from jaxlab.experiments import common
 
 PAPER = "universal"
-DESCRIPTION = ("Transformer ablations (depth, heads, width, positional code, context) "
+DESCRIPTION = ("Transformer ablations (depth, heads, width, positional code, BOS, context) "
                "on in-context Markov chains: gap to the Bayes predictor")
 
-_MODEL_FIELDS = ("d_model", "num_layers", "num_heads", "mlp_dim", "positional")
+_MODEL_FIELDS = ("d_model", "num_layers", "num_heads", "mlp_dim", "positional", "bos")
 
 
 def variant_config(config: ml_collections.ConfigDict, changes: dict
