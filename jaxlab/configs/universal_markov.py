@@ -21,8 +21,10 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   c.ctw_depths = (1, 3)
   # Learned positions: in universal_ablation they closed the gap to Bayes
   # fastest among the positional codes (RoPE 3-seed run: see the README).
-  set_transformer_training(c, d_model=32, num_heads=1, num_steps=3000, eval_every=250,
-                           checkpoint_every=500, positional="learned", learning_rate=1e-3,
+  # 6,000 steps: at 3,000 the test loss was still falling (gap +0.0065); a
+  # peak LR of 3e-3 instead left one seed of three on a plateau (+0.02).
+  set_transformer_training(c, d_model=32, num_heads=1, num_steps=6000, eval_every=500,
+                           checkpoint_every=1000, positional="learned", learning_rate=1e-3,
                            warmup_steps=100, batch_size=64)
   if arg in (None, "", "default", "cpu"):
     return c
