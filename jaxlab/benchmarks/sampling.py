@@ -8,11 +8,12 @@ first call):
 
 - (a) 64 parallel samples of 256 new tokens from one prompt
   (`generate(num_return_sequences=64, do_sample=True)` vs
-  `jaxlab.sampling.parallel_sample`, scanning in 32-token segments);
+  `jaxlab.sampling.parallel_sample`, scanning in 32-token segments unless
+  `--segment-tokens` says otherwise);
 - (b) a 3-level tree with branching 4 (4 -> 16 -> 64 nodes); the peer
   grows it level by level with `generate` on the previous level's
   sequences (re-encoding the prefix each level, its natural way), jaxlab
-  with `tree_search` in one jitted call (32-token segments);
+  with `tree_search` in one jitted call (segmented the same way);
 - the peer is timed with each torch thread count given and its best is
   reported (oversubscribed CPUs punish extra threads badly);
 - the persistent KV-cache memory of tree (b) with shared prefixes vs with
@@ -30,7 +31,7 @@ import numpy as np
 
 from jaxlab.benchmarks.common import markdown_table, median_seconds
 
-SEGMENT = 32   # tokens per scan in parallel sampling (see tree_search)
+SEGMENT = 32   # default tokens per scan (see tree_search); 0 = one scan per level
 DESCRIPTION = ("Generated tokens/s: 64 parallel samples and a branching-4 tree, "
                "jaxlab lax.scan decoding vs transformers generate (CPU); tree KV memory")
 
@@ -65,7 +66,11 @@ def main(argv: list[str]) -> str:
   parser.add_argument("--repeats", type=int, default=3)
   parser.add_argument("--torch-threads", default="1,2",
                       help="comma-separated torch thread counts; the peer's best counts")
+  parser.add_argument("--segment-tokens", type=int, default=SEGMENT,
+                      help="tokens per lax.scan in the timed jaxlab runs; 0 = one scan "
+                           "per level (keeps the shared prefixes)")
   args = parser.parse_args(argv)
+  segment_tokens = args.segment_tokens or None
   import torch
   from jaxlab.interop import hf
   from jaxlab.models.transformer import Transformer
@@ -88,10 +93,10 @@ def main(argv: list[str]) -> str:
 
   def jax_parallel():
     r = parallel_sample(model, params, prompt, lengths, num_samples, new_tokens,
-                        strategy, jax.random.PRNGKey(0), segment_tokens=SEGMENT)
+                        strategy, jax.random.PRNGKey(0), segment_tokens=segment_tokens)
     jax.block_until_ready(r.tokens_BxKxT)
 
-  def jax_tree(share=True, segment=SEGMENT):
+  def jax_tree(share=True, segment=segment_tokens):
     r = tree_search(model, params, prompt, lengths, levels, strategy,
                     jax.random.PRNGKey(0), share_prefix=share, segment_tokens=segment)
     jax.block_until_ready(r.tokens_BxKxT)
@@ -129,7 +134,7 @@ def main(argv: list[str]) -> str:
       ["tree (b) persistent KV cache", "bytes", "vs gathered"],
       [[label, n, n / gathered] for label, n in (
           ("shared prefixes, one scan per level", jax_tree(True, None).cache_bytes),
-          (f"shared prefixes, {SEGMENT}-token segments (timed above)",
+          (f"shared prefixes, segment_tokens={segment_tokens} (timed above)",
            jax_tree(True).cache_bytes),
           ("gathered full-length cache per node", gathered))])
   model_line = (f"Model: Qwen3-style, d_model {cfg.d_model}, {cfg.num_layers} layers, "

@@ -217,10 +217,15 @@ def init_cache(config: TransformerConfig, batch: int, max_len: int | None = None
 
 
 class LayerCache(NamedTuple):
-  """One layer's view of the cache for a decode call (internal)."""
+  """One layer's read-only view of the cache for a decode call (internal).
+
+  The new tokens' keys and values are attended to next to it and written
+  back by `Transformer.decode`, into the stacked cache in place: writing
+  them into this per-layer view first would copy the whole cache per layer
+  and step, which dominated long `lax.scan` decodes on CPU.
+  """
   k_BxSxKxD: jax.Array
   v_BxSxKxD: jax.Array
-  start_B: jax.Array                       # slot of the first new token per row
   prefix_k_BxPxKxD: jax.Array | None       # gathered shared-prefix keys, or None
   prefix_v_BxPxKxD: jax.Array | None
 
@@ -274,10 +279,11 @@ def _attend(q_BxTxHxD, k_BxSxKxD, v_BxSxKxD, mask_BxTxS):
   return out.reshape(b, t, h, d).astype(q_BxTxHxD.dtype)
 
 
-def _write(cache_BxSxKxD, new_BxTxKxD, start_B):
-  """Writes each row's new keys/values at its own slot offset."""
-  write_row = lambda c, n, s: jax.lax.dynamic_update_slice(c, n.astype(c.dtype), (s, 0, 0))
-  return jax.vmap(write_row)(cache_BxSxKxD, new_BxTxKxD, start_B)
+def _write(cache_LxBxSxKxD, new_LxBxTxKxD, start_B):
+  """Writes each row's new keys/values (all layers) at its own slot offset."""
+  write_row = lambda c, n, s: jax.lax.dynamic_update_slice(c, n.astype(c.dtype), (0, s, 0, 0))
+  return jax.vmap(write_row, in_axes=(1, 1, 0), out_axes=1)(
+      cache_LxBxSxKxD, new_LxBxTxKxD, start_B)
 
 
 def _kernel_init(config: TransformerConfig, axes: tuple[str | None, ...]):
@@ -316,13 +322,12 @@ class Attention(nn.Module):
       q = rope(q, positions_BxT, inv_freq, scale)
       k = rope(k, positions_BxT, inv_freq, scale)
     written = None
-    if cache is not None:
-      k = _write(cache.k_BxSxKxD, k, cache.start_B)
-      v = _write(cache.v_BxSxKxD, v, cache.start_B)
+    if cache is not None:   # keys: [shared prefix,] cache slots, new tokens
       written = (k, v)
-      if cache.prefix_k_BxPxKxD is not None:
-        k = jnp.concatenate([cache.prefix_k_BxPxKxD.astype(k.dtype), k], axis=1)
-        v = jnp.concatenate([cache.prefix_v_BxPxKxD.astype(v.dtype), v], axis=1)
+      stored = ((cache.prefix_k_BxPxKxD, cache.k_BxSxKxD, k),
+                (cache.prefix_v_BxPxKxD, cache.v_BxSxKxD, v))
+      k, v = (jnp.concatenate([p.astype(new.dtype) for p in parts if p is not None], axis=1)
+              for parts, new in zip(stored, (k, v)))
     out = _attend(q, k, v, mask_BxTxS)
     y = dense(cfg.d_model, axis=(-2, -1),
               kernel_init=_kernel_init(cfg, (TENSOR_AXIS, None, FSDP_AXIS)),
@@ -487,25 +492,30 @@ class Transformer(nn.Module):
       chex.assert_shape(prefix_rows, (b,))
       prefix_len_B = prefix.lengths[prefix_rows]
     positions = (prefix_len_B + cache.lengths)[:, None] + jnp.arange(t, dtype=jnp.int32)
-    k_pos = prefix_len_B[:, None] + jnp.arange(s, dtype=jnp.int32)
-    k_valid = jnp.ones((b, s), bool)   # causality excludes unfilled slots
+    slots_BxS = jnp.broadcast_to(jnp.arange(s, dtype=jnp.int32), (b, s))
+    # Keys: the filled cache slots, then the new tokens (causal among themselves).
+    k_pos = jnp.concatenate([prefix_len_B[:, None] + slots_BxS, positions], axis=1)
+    k_valid = jnp.concatenate([slots_BxS < cache.lengths[:, None], jnp.ones((b, t), bool)],
+                              axis=1)
     if prefix is not None:
       slots = jnp.broadcast_to(jnp.arange(prefix.max_len, dtype=jnp.int32), (b, prefix.max_len))
       k_pos = jnp.concatenate([slots, k_pos], axis=1)
       k_valid = jnp.concatenate([slots < prefix_len_B[:, None], k_valid], axis=1)
     masks = self._masks(positions, k_pos, k_valid)
     x = self._embed(tokens_BxT, positions)
-    new_k, new_v = cache.k, cache.v
+    written_k, written_v = [], []
     for i, block in enumerate(self.blocks):
       layer = LayerCache(
-          cache.k[i], cache.v[i], cache.lengths,
+          cache.k[i], cache.v[i],
           None if prefix is None else jnp.take(prefix.k[i], prefix_rows, axis=0),
           None if prefix is None else jnp.take(prefix.v[i], prefix_rows, axis=0))
       x, (k_i, v_i) = block(x, positions, masks[cfg.window(i)], layer)
-      new_k = new_k.at[i].set(k_i)
-      new_v = new_v.at[i].set(v_i)
+      written_k.append(k_i)
+      written_v.append(v_i)
     logits = jnp.where(overflow_B[:, None, None], jnp.nan, self._logits(x))
-    return logits, KVCache(k=new_k, v=new_v, lengths=cache.lengths + num_new)
+    return logits, KVCache(k=_write(cache.k, jnp.stack(written_k), cache.lengths),
+                           v=_write(cache.v, jnp.stack(written_v), cache.lengths),
+                           lengths=cache.lengths + num_new)
 
 
 def init_params(config: TransformerConfig, rng: jax.Array) -> Params:
