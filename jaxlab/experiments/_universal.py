@@ -39,9 +39,9 @@ def transformer_config(model: ml_collections.ConfigDict, vocab_size: int,
   beginning-of-sequence token read before the first symbol (see `bos_id`).
   """
   return TransformerConfig(
-      vocab_size=vocab_size + int(model.get("bos", False)), d_model=model.d_model, num_layers=model.num_layers,
-      num_heads=model.num_heads, mlp_dim=model.get("mlp_dim") or None,
-      positional=model.positional, max_len=seq_len)
+      vocab_size=vocab_size + int(model.bos), d_model=model.d_model,
+      num_layers=model.num_layers, num_heads=model.num_heads,
+      mlp_dim=model.get("mlp_dim") or None, positional=model.positional, max_len=seq_len)
 
 
 def optimizer(config: ml_collections.ConfigDict) -> optax.GradientTransformation:
@@ -61,7 +61,7 @@ def bos_id(model: ml_collections.ConfigDict, model_cfg: TransformerConfig) -> in
   Bayes predictor's form; without it the model has to learn a sink at
   position 0 from the data token there.
   """
-  return model_cfg.vocab_size - 1 if model.get("bos", False) else None
+  return model_cfg.vocab_size - 1 if model.bos else None
 
 
 def with_bos(tokens_BxT: jax.Array, bos: int | None) -> jax.Array:
@@ -84,13 +84,12 @@ def transformer_log_loss_fn(model_cfg: TransformerConfig, bos: int | None
   def log_loss(params, tokens_BxT):
     inputs = with_bos(tokens_BxT, bos)[:, :-1]
     logits = model.apply({"params": params}, inputs)
-    targets = tokens_BxT[:, -logits.shape[1]:]
+    targets = tokens_BxT[:, -logits.shape[1]:]   # all T with BOS, else from 1
     nll = -jnp.take_along_axis(jax.nn.log_softmax(logits), targets[..., None],
                                axis=-1)[..., 0]
     if bos is not None:
       return nll
-    alphabet = model_cfg.vocab_size
-    first = jnp.full((tokens_BxT.shape[0], 1), math.log(alphabet))
+    first = jnp.full((tokens_BxT.shape[0], 1), math.log(model_cfg.vocab_size))
     return jnp.concatenate([first, nll], axis=1)
 
   return log_loss
